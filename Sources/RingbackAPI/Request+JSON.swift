@@ -1,0 +1,90 @@
+import Foundation
+import Hummingbird
+import RingbackCore
+import RingbackStore
+
+extension Request {
+    /// The body parsed as JSON. 415 unless it is `application/json`; 400 when malformed;
+    /// nil when the body is empty and `optional`.
+    func jsonBody(context: AppContext, limit: Int? = nil, optional: Bool = false) async throws -> JSONValue? {
+        let buffer = try await body.collect(upTo: limit ?? context.maxUploadSize)
+        if buffer.readableBytes == 0, optional, headers[.contentType] == nil { return nil }
+        guard let contentType = headers[.contentType],
+              contentType.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() == "application/json"
+        else { throw Problem(.unsupportedMediaType, "the body must be application/json") }
+        if buffer.readableBytes == 0, optional { return nil }
+        do {
+            return try JSONParser.parse(Array(buffer.readableBytesView))
+        } catch {
+            throw Problem.badRequest(field: "body", "is not valid JSON: \(error)")
+        }
+    }
+
+    /// A query parameter, or nil when absent.
+    func query(_ name: String) -> String? {
+        uri.queryParameters.get(name)
+    }
+
+    /// `page_size` (1 to 100, default 10) and `page_token`.
+    func pageRequest() throws -> PageRequest {
+        var errors: [FieldError] = []
+        var size = 10
+        if let text = query("page_size") {
+            if let value = Int(text), (1...100).contains(value) {
+                size = value
+            } else {
+                errors.append(FieldError(field: "page_size", message: "must be an integer from 1 to 100"))
+            }
+        }
+        var before: Int64?
+        if let token = query("page_token"), !token.isEmpty {
+            if let position = PageToken.decode(token) {
+                before = position
+            } else {
+                errors.append(FieldError(field: "page_token", message: "is not a page token of this listing"))
+            }
+        }
+        guard errors.isEmpty else { throw Problem.badRequest(ValidationFailure(errors)) }
+        return PageRequest(size: size, before: before)
+    }
+}
+
+/// Opaque page tokens: the position after which the next page starts.
+enum PageToken {
+    static func encode(_ position: Int64) -> String {
+        Data("p1:\(position)".utf8).base64EncodedString()
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func decode(_ token: String) -> Int64? {
+        let padded = token + String(repeating: "=", count: (4 - token.count % 4) % 4)
+        guard let data = Data(base64Encoded: padded), let text = String(data: data, encoding: .utf8),
+              text.hasPrefix("p1:"), let position = Int64(text.dropFirst(3)), position > 0
+        else { return nil }
+        return position
+    }
+}
+
+/// A JSON response.
+struct JSONResponse {
+    static func make(_ status: HTTPResponse.Status = .ok, _ value: JSONValue) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"],
+                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: value.serialized())))
+    }
+
+    /// `{"result": [...], "next_page_token": ...}`.
+    static func page<T>(_ page: Page<T>, _ render: (T) -> JSONValue) -> Response {
+        make(.ok, .object([
+            JSONMember("result", .array(page.items.map(render))),
+            JSONMember("next_page_token", page.next.map { .string(PageToken.encode($0)) } ?? .null),
+        ]))
+    }
+}
+
+extension Parameters {
+    /// A UUID path parameter; 404 when it is not one (no such resource can exist).
+    func uuid(_ name: String) throws -> UUID {
+        guard let text = get(name), let id = UUID(uuidString: text) else { throw Problem.notFound }
+        return id
+    }
+}

@@ -1,0 +1,36 @@
+import Crypto
+import Foundation
+
+/// Signs delivery bodies: Standard Webhooks `webhook-signature` and VoIPBIN's `X-VoIPBIN-Signature`.
+public enum WebhookSigner {
+    /// One `v1,<base64>` entry: HMAC-SHA256 over `<id>.<timestamp>.<body>` keyed by the secret's bytes.
+    public static func standardSignature(secret: WebhookSecret, id: String, timestamp: Int64, body: [UInt8]) -> String {
+        var message: [UInt8] = []
+        message.reserveCapacity(id.utf8.count + body.count + 24)
+        message.append(contentsOf: id.utf8)
+        message.append(UInt8(ascii: "."))
+        message.append(contentsOf: String(timestamp).utf8)
+        message.append(UInt8(ascii: "."))
+        message.append(contentsOf: body)
+        let mac = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: secret.key))
+        return "v1," + Data(mac).base64EncodedString()
+    }
+
+    /// The `webhook-signature` header: one entry per valid secret, space-separated.
+    public static func standardHeader(secrets: [WebhookSecret], id: String, timestamp: Int64, body: [UInt8]) -> String {
+        secrets.map { standardSignature(secret: $0, id: id, timestamp: timestamp, body: body) }
+            .joined(separator: " ")
+    }
+
+    /// `sha256=<hex>`: HMAC-SHA256 over the body alone, keyed by the secret string's UTF-8 bytes.
+    public static func voipbinHeader(secret: WebhookSecret, body: [UInt8]) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Array(secret.text.utf8)))
+        return "sha256=" + mac.hexString
+    }
+
+    /// Verifies a `webhook-signature` header as a receiver would (any entry may match).
+    public static func verify(header: String, secret: WebhookSecret, id: String, timestamp: Int64, body: [UInt8]) -> Bool {
+        let expected = standardSignature(secret: secret, id: id, timestamp: timestamp, body: body)
+        return header.split(separator: " ").contains { $0 == expected }
+    }
+}

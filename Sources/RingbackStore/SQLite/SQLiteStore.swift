@@ -1,0 +1,95 @@
+import Foundation
+import GRDB
+import RingbackCore
+import Synchronization
+
+/// The embedded store: one SQLite file in WAL mode, one writer, synchronous commits.
+public final class SQLiteStore: Store {
+    let pool: DatabasePool
+    public let wakeups = WakeSignal()
+    private let lock: FileLock
+
+    /// Opens (creating if needed) the database at `path` and takes the one-process lock beside it.
+    public init(path: String) throws {
+        lock = try FileLock(path: path + ".lock")
+        var config = Configuration()
+        config.prepareDatabase { db in
+            // Accepted events survive power loss: every commit reaches the disk.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA busy_timeout = 5000")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+        } catch {
+            throw StoreError.unavailable
+        }
+    }
+
+    public func migrate() async throws {
+        try await guarded { try SQLiteMigrations.migrator.migrate(self.pool) }
+    }
+
+    public func close() async throws {
+        try pool.close()
+        lock.release()
+    }
+
+    public func ping() async throws {
+        _ = try await read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+
+    /// A write transaction; database errors become `StoreError.unavailable`, store errors pass.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await guarded { try await self.pool.write(body) }
+    }
+
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await guarded { try await self.pool.read(body) }
+    }
+
+    private func guarded<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as StoreError {
+            throw error
+        } catch let error as ValidationFailure {
+            throw error
+        } catch is DatabaseError {
+            throw StoreError.unavailable
+        }
+    }
+}
+
+/// An exclusive `flock` on a file beside the database, held for the store's lifetime.
+final class FileLock: Sendable {
+    private let descriptor: Mutex<Int32>
+
+    init(path: String) throws {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw StoreError.unavailable }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            throw StoreError.locked(String(path.dropLast(".lock".count)))
+        }
+        descriptor = Mutex(fd)
+    }
+
+    /// Gives the lock up (also done when the store goes away).
+    func release() {
+        descriptor.withLock { fd in
+            guard fd >= 0 else { return }
+            flock(fd, LOCK_UN)
+            close(fd)
+            fd = -1
+        }
+    }
+
+    deinit {
+        release()
+    }
+}
+
+extension UUID {
+    /// The lowercase form stored and shown.
+    public var text: String { uuidString.lowercased() }
+}

@@ -1,0 +1,151 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import Prometheus
+import RingbackAPI
+import RingbackCore
+import RingbackDelivery
+import RingbackStore
+import ServiceLifecycle
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the HTTP API and the delivery workers in one process.")
+
+    @Option(help: "Listen address (default 127.0.0.1) [env: RINGBACK_HOST]") var host: String?
+    @Option(help: "Listen port (default 8080) [env: RINGBACK_PORT]") var port: String?
+    @OptionGroup var database: DatabaseOptions
+    @Option(name: .customLong("admin-token"), help: "Bearer token of the platform operator (default: random, printed once) [env: RINGBACK_ADMIN_TOKEN]")
+    var adminToken: String?
+    @Option(name: .customLong("delivery-timeout"), help: "Whole-request limit of one attempt (default 5s) [env: RINGBACK_DELIVERY_TIMEOUT]")
+    var deliveryTimeout: String?
+    @Option(name: .customLong("retry-schedule"), help: "Delays before retry 1, 2, ... (default 5s,5m,30m,2h,5h,10h,10h) [env: RINGBACK_RETRY_SCHEDULE]")
+    var retrySchedule: String?
+    @Flag(name: .customLong("allow-insecure-urls"), help: "Accept http:// webhook URLs (development only) [env: RINGBACK_ALLOW_INSECURE_URLS]")
+    var allowInsecureURLs = false
+    @Flag(name: .customLong("allow-private-targets"), help: "Allow deliveries to loopback, private and link-local addresses [env: RINGBACK_ALLOW_PRIVATE_TARGETS]")
+    var allowPrivateTargets = false
+    @Option(name: .customLong("trust-ca"), help: "Extra PEM CA bundle trusted for deliveries [env: RINGBACK_TRUST_CA]")
+    var trustCA: String?
+    @Option(name: .customLong("max-in-flight"), help: "Attempts in flight at once, in all (default 512) [env: RINGBACK_MAX_IN_FLIGHT]")
+    var maxInFlight: String?
+    @Option(name: .customLong("max-in-flight-per-webhook"), help: "Attempts in flight at once to one webhook (default 32) [env: RINGBACK_MAX_IN_FLIGHT_PER_WEBHOOK]")
+    var maxInFlightPerWebhook: String?
+
+    func run() async throws {
+        let settings: ServeSettings
+        let store: any Store
+        do {
+            settings = try resolve()
+            store = try database.openStore()
+        } catch let error as OptionError {
+            throw error.exit()
+        } catch let error as StoreError {
+            FileHandle.standardError.write(Data("ringback: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        var logger = Logger(label: "ringback")
+        logger.logLevel = .info
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+
+        do {
+            try await store.migrate()
+        } catch {
+            logger.critical("cannot migrate the database", metadata: ["error": "\(error)"])
+            throw ExitCode.failure
+        }
+
+        let adminToken: String
+        if let token = settings.adminToken {
+            adminToken = token
+        } else {
+            adminToken = CredentialHash.newToken(prefix: "rbk_admin_")
+            // Printed once, on purpose, outside the logs: the operator needs it to call the API.
+            FileHandle.standardError.write(Data("""
+                WARNING: no --admin-token (RINGBACK_ADMIN_TOKEN) given; this run's operator token is:
+                    \(adminToken)
+                Set one to keep it across restarts.
+
+                """.utf8))
+        }
+
+        var apiConfiguration = APIConfiguration(
+            adminTokenHash: CredentialHash.of(adminToken), allowInsecureURLs: settings.allowInsecureURLs,
+            now: { Timestamp.milliseconds(Date()) })
+        apiConfiguration.metricsText = {
+            var buffer: [UInt8] = []
+            registry.emit(into: &buffer)
+            return String(decoding: buffer, as: UTF8.self)
+        }
+        let api = API(store: store, configuration: apiConfiguration)
+        let serverLogger = logger
+        let app = Application(
+            router: api.router(),
+            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: nil),
+            onServerRunning: { channel in
+                serverLogger.info("listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
+            },
+            logger: logger
+        )
+        let services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: app)]
+        let group = ServiceGroup(configuration: .init(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
+    /// Every option resolved (flag, then environment, then default) and checked.
+    func resolve() throws -> ServeSettings {
+        let hostOption = OptionValue(flag: "--host", env: "RINGBACK_HOST", given: host)
+        let host = hostOption.string(default: "127.0.0.1")
+        guard !host.isEmpty, !host.contains(where: \.isWhitespace) else { throw hostOption.fail("'\(host)' is not an address") }
+        let portValue = try OptionValue(flag: "--port", env: "RINGBACK_PORT", given: port).integer(default: 8080, range: 0...65535)
+        let timeout = try OptionValue(flag: "--delivery-timeout", env: "RINGBACK_DELIVERY_TIMEOUT", given: deliveryTimeout)
+            .duration(default: "5s")
+        let scheduleOption = OptionValue(flag: "--retry-schedule", env: "RINGBACK_RETRY_SCHEDULE", given: retrySchedule)
+        let scheduleText = scheduleOption.string(default: RetrySchedule.default.description)
+        guard let schedule = RetrySchedule(parsing: scheduleText) else {
+            throw scheduleOption.fail("'\(scheduleText)' is not a comma-separated list of durations like 5s,5m,30m")
+        }
+        let caOption = OptionValue(flag: "--trust-ca", env: "RINGBACK_TRUST_CA", given: trustCA)
+        var trustedCA: String?
+        if let path = caOption.raw {
+            guard let pem = try? String(contentsOfFile: path, encoding: .utf8), pem.contains("-----BEGIN CERTIFICATE-----")
+            else { throw caOption.fail("'\(path)' is not a readable PEM certificate bundle") }
+            trustedCA = path
+        }
+        let tokenOption = OptionValue(flag: "--admin-token", env: "RINGBACK_ADMIN_TOKEN", given: adminToken)
+        if let token = tokenOption.raw, token.count < 16 || token.contains(where: \.isWhitespace) {
+            throw tokenOption.fail("must be at least 16 characters without spaces")
+        }
+        return ServeSettings(
+            host: host, port: portValue, adminToken: tokenOption.raw, deliveryTimeout: timeout, retrySchedule: schedule,
+            allowInsecureURLs: try OptionValue.toggle(flag: "--allow-insecure-urls", env: "RINGBACK_ALLOW_INSECURE_URLS",
+                                                      given: allowInsecureURLs),
+            allowPrivateTargets: try OptionValue.toggle(flag: "--allow-private-targets", env: "RINGBACK_ALLOW_PRIVATE_TARGETS",
+                                                        given: allowPrivateTargets),
+            trustedCAPath: trustedCA,
+            maxInFlight: try OptionValue(flag: "--max-in-flight", env: "RINGBACK_MAX_IN_FLIGHT", given: maxInFlight)
+                .integer(default: 512, range: 1...10_000),
+            maxInFlightPerWebhook: try OptionValue(flag: "--max-in-flight-per-webhook", env: "RINGBACK_MAX_IN_FLIGHT_PER_WEBHOOK",
+                                                   given: maxInFlightPerWebhook).integer(default: 32, range: 1...10_000)
+        )
+    }
+}
+
+/// The resolved options of `serve`.
+struct ServeSettings {
+    var host: String
+    var port: Int
+    var adminToken: String?
+    var deliveryTimeout: Duration
+    var retrySchedule: RetrySchedule
+    var allowInsecureURLs: Bool
+    var allowPrivateTargets: Bool
+    var trustedCAPath: String?
+    var maxInFlight: Int
+    var maxInFlightPerWebhook: Int
+}

@@ -1,0 +1,80 @@
+import RingbackCore
+import Testing
+
+@Suite struct PolicyTests {
+    @Test func durationsParseAndFormat() {
+        #expect(DurationText.parse("500ms") == .milliseconds(500))
+        #expect(DurationText.parse("5s") == .seconds(5))
+        #expect(DurationText.parse("5m") == .seconds(300))
+        #expect(DurationText.parse("2h") == .seconds(7200))
+        for bad in ["", "5", "s", "-5s", "0s", "5x", "1.5s", "5 s", "ms"] {
+            #expect(DurationText.parse(bad) == nil, "\(bad)")
+        }
+        #expect(DurationText.format(.seconds(7200)) == "2h")
+        #expect(DurationText.format(.milliseconds(1500)) == "1500ms")
+    }
+
+    @Test func defaultScheduleLastsAboutADay() {
+        let schedule = RetrySchedule.default
+        #expect(schedule.delays.count == 7)
+        #expect(schedule.maxAttempts == 8)
+        let total = schedule.delays.reduce(Duration.zero, +)
+        #expect(total > .seconds(20 * 3600) && total < .seconds(30 * 3600))
+        #expect(schedule.description == "5s,5m,30m,2h,5h,10h,10h")
+    }
+
+    @Test func delaysFollowTheScheduleWithJitter() throws {
+        let schedule = try #require(RetrySchedule(parsing: "10s,1m"))
+        #expect(schedule.delay(after: 1, jitter: 0) == .seconds(10))
+        #expect(schedule.delay(after: 1, jitter: 1) == .seconds(12))
+        #expect(schedule.delay(after: 1, jitter: -1) == .seconds(8))
+        #expect(schedule.delay(after: 2, jitter: 0) == .seconds(60))
+        #expect(schedule.delay(after: 3, jitter: 0) == nil)
+        #expect(schedule.delay(after: 0, jitter: 0) == nil)
+    }
+
+    @Test func retryAfterIsHonouredWhenLongerUpToTheLongestStep() throws {
+        let schedule = try #require(RetrySchedule(parsing: "10s,1m"))
+        #expect(schedule.delay(after: 1, jitter: 0, retryAfter: .seconds(30)) == .seconds(30))
+        #expect(schedule.delay(after: 1, jitter: 0, retryAfter: .seconds(5)) == .seconds(10))
+        #expect(schedule.delay(after: 1, jitter: 0, retryAfter: .seconds(3600)) == .seconds(60))
+    }
+
+    @Test func malformedSchedulesAreRefused() {
+        for bad in ["", "5s,", ",5s", "5s,,5m", "5s,x", "0s"] {
+            #expect(RetrySchedule(parsing: bad) == nil, "\(bad)")
+        }
+    }
+
+    @Test func eventIDsAreULIDsThatSortByTime() {
+        var ids: [String] = []
+        for millis in stride(from: Int64(1_700_000_000_000), to: 1_700_000_010_000, by: 1000) {
+            ids.append(EventID.generate(milliseconds: millis))
+        }
+        #expect(ids == ids.sorted())
+        #expect(Set(ids).count == ids.count)
+        for id in ids {
+            #expect(id.hasPrefix("evt_") && id.count == 30)
+            #expect(id.dropFirst(4).allSatisfy { "0123456789ABCDEFGHJKMNPQRSTVWXYZ".contains($0) })
+        }
+        // The ULID spec's example time 1469918176385 encodes as 01ARYZ6S41.
+        #expect(EventID.generate(milliseconds: 1_469_918_176_385).dropFirst(4).prefix(10) == "01ARYZ6S41")
+    }
+
+    @Test func clientEventIDs() {
+        #expect(EventID.isValidClientID("call-123_ABC"))
+        #expect(EventID.isValidClientID(String(repeating: "a", count: 64)))
+        #expect(!EventID.isValidClientID(""))
+        #expect(!EventID.isValidClientID(String(repeating: "a", count: 65)))
+        #expect(!EventID.isValidClientID("a b"))
+        #expect(!EventID.isValidClientID("é"))
+    }
+
+    @Test func timestampsAreRFC3339WithMilliseconds() {
+        #expect(Timestamp.format(milliseconds: 0) == "1970-01-01T00:00:00.000Z")
+        #expect(Timestamp.format(milliseconds: 1_614_265_330_123) == "2021-02-25T15:02:10.123Z")
+        #expect(Timestamp.parse("2021-02-25T15:02:10.123Z") == 1_614_265_330_123)
+        #expect(Timestamp.parse("2021-02-25T16:02:10+01:00") == 1_614_265_330_000)
+        #expect(Timestamp.parse("yesterday") == nil)
+    }
+}

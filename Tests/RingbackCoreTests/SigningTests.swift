@@ -1,0 +1,49 @@
+import Foundation
+import RingbackCore
+import Testing
+
+@Suite struct SigningTests {
+    @Test func standardWebhooksKnownAnswer() throws {
+        let secret = try #require(WebhookSecret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"))
+        let signature = WebhookSigner.standardSignature(
+            secret: secret, id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1614265330, body: Array(#"{"test": 2432232314}"#.utf8))
+        #expect(signature == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
+    }
+
+    @Test func oneEntryPerSecretAndEachVerifies() throws {
+        let old = WebhookSecret.generate()
+        let new = WebhookSecret.generate()
+        let body = Array(#"{"a":1}"#.utf8)
+        let header = WebhookSigner.standardHeader(secrets: [new, old], id: "evt_1", timestamp: 1700000000, body: body)
+        #expect(header.split(separator: " ").count == 2)
+        #expect(WebhookSigner.verify(header: header, secret: old, id: "evt_1", timestamp: 1700000000, body: body))
+        #expect(WebhookSigner.verify(header: header, secret: new, id: "evt_1", timestamp: 1700000000, body: body))
+        #expect(!WebhookSigner.verify(header: header, secret: new, id: "evt_2", timestamp: 1700000000, body: body))
+        #expect(!WebhookSigner.verify(header: header, secret: WebhookSecret.generate(), id: "evt_1", timestamp: 1700000000, body: body))
+    }
+
+    @Test func voipbinSignatureIsHexHMACOverTheBodyKeyedByTheSecretText() throws {
+        let secret = try #require(WebhookSecret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"))
+        // Computed independently: printf '{"test": 2432232314}' | openssl dgst -sha256 -hmac whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+        #expect(WebhookSigner.voipbinHeader(secret: secret, body: Array(#"{"test": 2432232314}"#.utf8))
+            == "sha256=" + VoipbinFixture.expectedHex)
+    }
+
+    @Test func secretsAreWhsecBase64Of24To64Bytes() {
+        let generated = WebhookSecret.generate()
+        #expect(generated.text.hasPrefix("whsec_"))
+        #expect(generated.key.count == 32)
+        #expect(WebhookSecret.generate() != generated)
+        #expect(WebhookSecret("whsec_" + Data(count: 24).base64EncodedString()) != nil)
+        #expect(WebhookSecret("whsec_" + Data(count: 64).base64EncodedString()) != nil)
+        #expect(WebhookSecret("whsec_" + Data(count: 23).base64EncodedString()) == nil)
+        #expect(WebhookSecret("whsec_" + Data(count: 65).base64EncodedString()) == nil)
+        #expect(WebhookSecret("secret_" + Data(count: 32).base64EncodedString()) == nil)
+        #expect(WebhookSecret("whsec_not base64!") == nil)
+    }
+
+    @Test func hexIsLowercaseAndComplete() {
+        #expect([0x00, 0x0f, 0xa0, 0xff].hexString == "000fa0ff")
+        #expect(CredentialHash.of("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+
+/// The real `ringback` binary, run as a child process.
+final class ChildProcess: @unchecked Sendable {
+    /// The binary beside the test bundle (`swift build` puts both in one folder), or `RINGBACK_BINARY`.
+    static var binary: URL {
+        if let path = ProcessInfo.processInfo.environment["RINGBACK_BINARY"] { return URL(fileURLWithPath: path) }
+        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("ringback")
+    }
+
+    let process = Process()
+    private let stdout = Pipe()
+    private let stderr = Pipe()
+    private let exited = AsyncStream<Int32>.makeStream()
+
+    /// Starts `ringback arguments...` in `directory` with extra environment variables.
+    init(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil) throws {
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("RINGBACK_") }
+        env.merge(environment) { $1 }
+        process.environment = env
+        if let directory { process.currentDirectoryURL = directory }
+        process.standardOutput = stdout
+        process.standardError = stderr
+        let continuation = exited.continuation
+        process.terminationHandler = { process in
+            continuation.yield(process.terminationStatus)
+            continuation.finish()
+        }
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "no ringback binary at \(Self.binary.path)")
+        try process.run()
+    }
+
+    /// Waits for the exit, at most `timeout`; kills the child if it takes longer.
+    func waitForExit(timeout: Duration = .seconds(30)) async -> Int32? {
+        let stream = exited.stream
+        let process = self.process
+        return await withTaskGroup(of: Int32?.self) { group in
+            group.addTask {
+                for await status in stream { return status }
+                return nil
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                if process.isRunning { process.terminate() }
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
+
+    func kill(_ signal: Int32 = SIGKILL) {
+        if process.isRunning { Foundation.kill(process.processIdentifier, signal) }
+    }
+
+    /// Everything the child wrote, once it has exited.
+    var output: (stdout: String, stderr: String) {
+        (String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
+         String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+    }
+
+    /// Runs to completion: status, stdout, stderr.
+    static func run(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil) async throws -> (Int32?, String, String) {
+        let child = try ChildProcess(arguments, environment: environment, directory: directory)
+        let status = await child.waitForExit()
+        let (out, err) = child.output
+        return (status, out, err)
+    }
+
+    /// A fresh temporary folder.
+    static func temporaryFolder() throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ringback-it-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    /// A loopback port nobody listens on now.
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        try #require(bound)
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
