@@ -50,6 +50,8 @@ public protocol Store: Sendable {
     /// Leases up to `limit` due deliveries that are the oldest pending of their resource to their
     /// webhook, of active webhooks not in `excluding`, until `now + lease`.
     func claimDue(limit: Int, excluding: Set<UUID>, lease: Duration, owner: String, now: Millis) async throws -> [ClaimedDelivery]
+    /// Gives leases back without an attempt (work claimed beyond a webhook's concurrency bound).
+    func releaseClaims(_ seqs: [Int64]) async throws
     /// Records attempts and their consequences, in one transaction. A webhook failing for
     /// `disableAfter` without a success is disabled.
     func record(_ outcomes: [AttemptOutcome], disableAfter: Duration, now: Millis) async throws

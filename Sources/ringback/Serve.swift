@@ -91,7 +91,17 @@ struct Serve: AsyncParsableCommand {
             },
             logger: logger
         )
-        let services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: app)]
+        let sender = try WebhookSender(configuration: SenderConfiguration(
+            timeout: settings.deliveryTimeout, allowPrivateTargets: settings.allowPrivateTargets,
+            trustedCAPath: settings.trustedCAPath, connectionsPerHost: settings.maxInFlight))
+        let dispatcher = Dispatcher(
+            store: store, sender: sender,
+            configuration: DispatcherConfiguration(
+                schedule: settings.retrySchedule, timeout: settings.deliveryTimeout, maxInFlight: settings.maxInFlight,
+                maxInFlightPerWebhook: settings.maxInFlightPerWebhook, userAgent: "Ringback/\(RingbackVersion.current)"),
+            logger: logger, now: { Timestamp.milliseconds(Date()) })
+        // Started in this order, stopped in reverse: the API stops taking events before deliveries stop.
+        let services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: dispatcher), .init(service: app)]
         let group = ServiceGroup(configuration: .init(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

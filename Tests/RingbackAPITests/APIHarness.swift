@@ -2,7 +2,9 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import RingbackAPI
+import Logging
 import RingbackCore
+import RingbackDelivery
 import RingbackStore
 import Testing
 
@@ -12,6 +14,16 @@ struct APIHarness: Sendable {
 
     let client: any TestClientProtocol
     let store: SQLiteStore
+
+    /// The delivery engine's settings for a test: short schedules, loopback targets allowed.
+    struct Engine: Sendable {
+        var schedule = RetrySchedule(parsing: "100ms,200ms")!
+        var timeout: Duration = .seconds(5)
+        var maxInFlight = 64
+        var maxInFlightPerWebhook = 8
+        var allowPrivateTargets = true
+        var disableAfter: Duration = .seconds(5 * 24 * 3600)
+    }
 
     /// A new database file in a fresh temporary folder.
     static func temporaryDatabasePath() -> String {
@@ -23,25 +35,43 @@ struct APIHarness: Sendable {
     /// Runs `body` against a live server; the store is closed afterwards.
     @discardableResult
     static func run<T: Sendable>(
-        path: String = temporaryDatabasePath(), allowInsecureURLs: Bool = false,
+        path: String = temporaryDatabasePath(), allowInsecureURLs: Bool = false, engine: Engine? = nil,
         _ body: @Sendable (APIHarness) async throws -> T
     ) async throws -> T {
         let store = try SQLiteStore(path: path)
         try await store.migrate()
+        var dispatcher: Dispatcher?
+        var engineTask: Task<Void, Never>?
+        if let engine {
+            let sender = try WebhookSender(configuration: SenderConfiguration(
+                timeout: engine.timeout, allowPrivateTargets: engine.allowPrivateTargets))
+            var configuration = DispatcherConfiguration(
+                schedule: engine.schedule, timeout: engine.timeout, maxInFlight: engine.maxInFlight,
+                maxInFlightPerWebhook: engine.maxInFlightPerWebhook, userAgent: "Ringback/test")
+            configuration.disableAfter = engine.disableAfter
+            let running = Dispatcher(store: store, sender: sender, configuration: configuration,
+                                     logger: Logger(label: "test"), now: { Timestamp.milliseconds(Date()) })
+            dispatcher = running
+            engineTask = Task { try? await running.run() }
+        }
+        defer {
+            dispatcher?.stop()
+        }
         let configuration = APIConfiguration(
             adminTokenHash: CredentialHash.of(adminToken), allowInsecureURLs: allowInsecureURLs,
             now: { Timestamp.milliseconds(Date()) })
         let api = API(store: store, configuration: configuration)
         let app = Application(router: api.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
-        let result: T
+        let result: Result<T, any Error>
         do {
-            result = try await app.test(.live) { client in try await body(APIHarness(client: client, store: store)) }
+            result = .success(try await app.test(.live) { client in try await body(APIHarness(client: client, store: store)) })
         } catch {
-            try? await store.close()
-            throw error
+            result = .failure(error)
         }
+        dispatcher?.stop()
+        await engineTask?.value
         try await store.close()
-        return result
+        return try result.get()
     }
 
     /// One request; `json` is sent as `application/json` unless `contentType` says otherwise.

@@ -78,3 +78,39 @@ import Testing
         #expect(Timestamp.parse("yesterday") == nil)
     }
 }
+
+@Suite struct DeliveryPolicyTests {
+    let policy = DeliveryPolicy(schedule: RetrySchedule(parsing: "10s,1m,5m")!)
+
+    @Test func twoHundredsSucceed() {
+        for status in [200, 201, 204, 299] {
+            #expect(policy.verdict(statusCode: status, positionInRound: 1, roundAttempts: nil, retryAfter: nil, jitter: 0) == .succeeded)
+        }
+    }
+
+    @Test func failuresRetryOnTheScheduleThenFail() {
+        #expect(policy.verdict(statusCode: 500, positionInRound: 1, roundAttempts: nil, retryAfter: nil, jitter: 0) == .retry(after: .seconds(10)))
+        #expect(policy.verdict(statusCode: nil, positionInRound: 2, roundAttempts: nil, retryAfter: nil, jitter: 0) == .retry(after: .seconds(60)))
+        #expect(policy.verdict(statusCode: 302, positionInRound: 3, roundAttempts: nil, retryAfter: nil, jitter: 0) == .retry(after: .seconds(300)))
+        #expect(policy.verdict(statusCode: 500, positionInRound: 4, roundAttempts: nil, retryAfter: nil, jitter: 0) == .failed)
+        // A manual retry is a round of one attempt.
+        #expect(policy.verdict(statusCode: 500, positionInRound: 1, roundAttempts: 1, retryAfter: nil, jitter: 0) == .failed)
+    }
+
+    @Test func goneDisables() {
+        #expect(policy.verdict(statusCode: 410, positionInRound: 1, roundAttempts: nil, retryAfter: nil, jitter: 0) == .gone)
+    }
+
+    @Test func retryAfterCountsOnlyFor429And503() {
+        #expect(policy.verdict(statusCode: 429, positionInRound: 1, roundAttempts: nil, retryAfter: .seconds(30), jitter: 0) == .retry(after: .seconds(30)))
+        #expect(policy.verdict(statusCode: 503, positionInRound: 1, roundAttempts: nil, retryAfter: .seconds(9999), jitter: 0) == .retry(after: .seconds(300)))
+        #expect(policy.verdict(statusCode: 500, positionInRound: 1, roundAttempts: nil, retryAfter: .seconds(30), jitter: 0) == .retry(after: .seconds(10)))
+    }
+
+    @Test func retryAfterHeaderForms() {
+        #expect(RetryAfter.parse("120", nowSeconds: 0) == .seconds(120))
+        #expect(RetryAfter.parse("Sun, 06 Nov 1994 08:49:37 GMT", nowSeconds: 784_111_717) == .seconds(60))
+        #expect(RetryAfter.parse("soon", nowSeconds: 0) == nil)
+        #expect(RetryAfter.parse("-5", nowSeconds: 0) == nil)
+    }
+}

@@ -45,6 +45,13 @@ extension SQLiteStore {
         }
     }
 
+    public func releaseClaims(_ seqs: [Int64]) async throws {
+        guard !seqs.isEmpty else { return }
+        try await write { db in
+            try db.execute(literal: "UPDATE deliveries SET lease_until = NULL, lease_owner = NULL WHERE seq IN \(seqs)")
+        }
+    }
+
     public func record(_ outcomes: [AttemptOutcome], disableAfter: Duration, now: Millis) async throws {
         guard !outcomes.isEmpty else { return }
         try await write { db in

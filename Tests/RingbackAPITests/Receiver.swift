@@ -1,0 +1,162 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import RingbackCore
+import Synchronization
+import Testing
+
+/// What a receiver does with one request.
+enum Behavior: Sendable {
+    case status(Int, headers: [(String, String)] = [], body: String = "")
+    /// Never answers (until the test ends).
+    case hang
+    /// Answers a redirect to another path of the same receiver.
+    case redirect(to: String)
+}
+
+/// One request as the receiver saw it.
+struct ReceivedRequest: Sendable {
+    let method: String
+    let path: String
+    let headers: [String: String]
+    let body: [UInt8]
+    let at: ContinuousClock.Instant
+
+    var json: JSONValue? { try? JSONParser.parse(body) }
+    func header(_ name: String) -> String? { headers[name.lowercased()] }
+}
+
+/// A real HTTP receiver on loopback that a test scripts: per path, a list of behaviors used in
+/// order (the last one repeats), and every request recorded for the test to wait on.
+final class Receiver: Sendable {
+    private struct State {
+        var scripts: [String: [Behavior]] = [:]
+        var received: [ReceivedRequest] = []
+        var waiters: [(count: @Sendable ([ReceivedRequest]) -> Bool, continuation: CheckedContinuation<Void, Never>)] = []
+    }
+
+    private let state = Mutex(State())
+    private let portBox = Mutex(0)
+    var port: Int { portBox.withLock { $0 } }
+
+    func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
+
+    /// Scripts what `path` answers, in order; the last behavior repeats.
+    func script(_ path: String, _ behaviors: Behavior...) {
+        state.withLock { $0.scripts[path] = behaviors }
+    }
+
+    var received: [ReceivedRequest] { state.withLock { $0.received } }
+
+    func received(at path: String) -> [ReceivedRequest] { received.filter { $0.path == path } }
+
+    /// Runs a receiver for the duration of `body`.
+    static func run<T: Sendable>(_ body: @Sendable (Receiver) async throws -> T) async throws -> T {
+        let receiver = Receiver()
+        let router = Router()
+        for method in [HTTPRequest.Method.post, .put] {
+            router.on("**", method: method) { request, _ in try await receiver.handle(request) }
+        }
+        let started = AsyncStream<Int>.makeStream()
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in started.continuation.yield(channel.localAddress?.port ?? 0) })
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.runService(gracefulShutdownSignals: []) }
+            for await port in started.stream {
+                receiver.portBox.withLock { $0 = port }
+                break
+            }
+            defer { group.cancelAll() }
+            let result = try await body(receiver)
+            receiver.releaseWaiters()
+            return result
+        }
+    }
+
+    private func handle(_ request: Request) async throws -> Response {
+        let body = try await request.body.collect(upTo: 1 << 20)
+        var headers: [String: String] = [:]
+        for field in request.headers { headers[field.name.canonicalName] = field.value }
+        let path = request.uri.path
+        let record = ReceivedRequest(method: request.method.rawValue, path: path, headers: headers,
+                                     body: Array(body.readableBytesView), at: .now)
+        let (behavior, ready) = state.withLock { state -> (Behavior, [CheckedContinuation<Void, Never>]) in
+            state.received.append(record)
+            var script = state.scripts[path] ?? [.status(200)]
+            let behavior = script.count > 1 ? script.removeFirst() : script[0]
+            state.scripts[path] = script
+            let all = state.received
+            var ready: [CheckedContinuation<Void, Never>] = []
+            state.waiters.removeAll { waiter in
+                guard waiter.count(all) else { return false }
+                ready.append(waiter.continuation)
+                return true
+            }
+            return (behavior, ready)
+        }
+        for continuation in ready { continuation.resume() }
+        switch behavior {
+        case .status(let code, let extra, let text):
+            var fields = HTTPFields()
+            for (name, value) in extra { fields[HTTPField.Name(name)!] = value }
+            return Response(status: .init(code: code), headers: fields, body: .init(byteBuffer: ByteBuffer(string: text)))
+        case .hang:
+            try? await Task.sleep(for: .seconds(3600))
+            return Response(status: .serviceUnavailable)
+        case .redirect(let target):
+            return Response(status: .found, headers: [.location: url(target)])
+        }
+    }
+
+    /// Waits until `condition` holds for the requests received so far, failing after `timeout`.
+    @discardableResult
+    func wait(timeout: Duration = .seconds(20), sourceLocation: SourceLocation = #_sourceLocation,
+              until condition: @escaping @Sendable ([ReceivedRequest]) -> Bool) async throws -> [ReceivedRequest] {
+        let satisfied = await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await withCheckedContinuation { continuation in
+                    let now = self.state.withLock { state -> Bool in
+                        if condition(state.received) { return true }
+                        state.waiters.append((condition, continuation))
+                        return false
+                    }
+                    if now { continuation.resume() }
+                }
+                return true
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
+            let first = await group.next() ?? false
+            if !first { self.releaseWaiters() }
+            group.cancelAll()
+            return first
+        }
+        let received = self.received
+        guard satisfied else {
+            Issue.record("the receiver's condition did not hold within \(timeout); got \(received.count) requests: \(received.map(\.path))",
+                         sourceLocation: sourceLocation)
+            throw CancellationError()
+        }
+        return received
+    }
+
+    /// Waits until `path` has received `count` requests.
+    @discardableResult
+    func wait(for count: Int, at path: String, timeout: Duration = .seconds(20),
+              sourceLocation: SourceLocation = #_sourceLocation) async throws -> [ReceivedRequest] {
+        try await wait(timeout: timeout, sourceLocation: sourceLocation) { $0.filter { $0.path == path }.count >= count }
+            .filter { $0.path == path }
+    }
+
+    private func releaseWaiters() {
+        let waiters = state.withLock { state in
+            defer { state.waiters.removeAll() }
+            return state.waiters.map(\.continuation)
+        }
+        for continuation in waiters { continuation.resume() }
+    }
+}
