@@ -68,7 +68,9 @@ struct APIHarness: Sendable {
         } catch {
             result = .failure(error)
         }
+        // Attempts still in flight (a hanging receiver) are cancelled rather than waited for.
         dispatcher?.stop()
+        engineTask?.cancel()
         await engineTask?.value
         try await store.close()
         return try result.get()

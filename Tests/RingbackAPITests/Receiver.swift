@@ -32,6 +32,7 @@ struct ReceivedRequest: Sendable {
 final class Receiver: Sendable {
     private struct State {
         var scripts: [String: [Behavior]] = [:]
+        var deciders: [String: @Sendable (ReceivedRequest, [ReceivedRequest]) -> Behavior] = [:]
         var received: [ReceivedRequest] = []
         var waiters: [(count: @Sendable ([ReceivedRequest]) -> Bool, continuation: CheckedContinuation<Void, Never>)] = []
     }
@@ -45,6 +46,11 @@ final class Receiver: Sendable {
     /// Scripts what `path` answers, in order; the last behavior repeats.
     func script(_ path: String, _ behaviors: Behavior...) {
         state.withLock { $0.scripts[path] = behaviors }
+    }
+
+    /// Decides per request what `path` answers, from the request and every earlier one at that path.
+    func respond(_ path: String, _ decide: @escaping @Sendable (ReceivedRequest, [ReceivedRequest]) -> Behavior) {
+        state.withLock { $0.deciders[path] = decide }
     }
 
     var received: [ReceivedRequest] { state.withLock { $0.received } }
@@ -83,10 +89,16 @@ final class Receiver: Sendable {
         let record = ReceivedRequest(method: request.method.rawValue, path: path, headers: headers,
                                      body: Array(body.readableBytesView), at: .now)
         let (behavior, ready) = state.withLock { state -> (Behavior, [CheckedContinuation<Void, Never>]) in
+            let earlier = state.received.filter { $0.path == path }
             state.received.append(record)
-            var script = state.scripts[path] ?? [.status(200)]
-            let behavior = script.count > 1 ? script.removeFirst() : script[0]
-            state.scripts[path] = script
+            let behavior: Behavior
+            if let decide = state.deciders[path] {
+                behavior = decide(record, earlier)
+            } else {
+                var script = state.scripts[path] ?? [.status(200)]
+                behavior = script.count > 1 ? script.removeFirst() : script[0]
+                state.scripts[path] = script
+            }
             let all = state.received
             var ready: [CheckedContinuation<Void, Never>] = []
             state.waiters.removeAll { waiter in
