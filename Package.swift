@@ -83,6 +83,16 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // A scriptable HTTP receiver on loopback, shared by the test targets.
+        .target(
+            name: "RingbackTestSupport",
+            dependencies: [
+                "RingbackCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            path: "Tests/RingbackTestSupport"
+        ),
         .testTarget(
             name: "RingbackCoreTests",
             dependencies: ["RingbackCore"]
@@ -90,7 +100,7 @@ let package = Package(
         .testTarget(
             name: "RingbackAPITests",
             dependencies: [
-                "RingbackCore", "RingbackStore", "RingbackDelivery", "RingbackAPI",
+                "RingbackCore", "RingbackStore", "RingbackDelivery", "RingbackAPI", "RingbackTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -101,7 +111,7 @@ let package = Package(
         .testTarget(
             name: "RingbackIntegrationTests",
             dependencies: [
-                "RingbackCore",
+                "RingbackCore", "RingbackTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),

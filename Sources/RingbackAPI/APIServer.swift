@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import Metrics
 import RingbackCore
 import RingbackStore
 
@@ -42,6 +43,7 @@ public struct API: Sendable {
     let configuration: APIConfiguration
     let auth: Authenticator
     let validator: WebhookValidator
+    let publishedCounter = Counter(label: "ringback_events_published_total")
 
     public init(store: any Store, configuration: APIConfiguration) {
         self.store = store

@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import Metrics
 import RingbackCore
 import RingbackStore
 
@@ -18,7 +17,7 @@ extension API {
                              type: submission.type, resourceID: submission.resourceID, data: submission.data, createdAt: now)
                 }
                 let results = try await storeCall { try await store.publish(events) }
-                Self.publishedCounter.increment(by: results.lazy.filter(\.created).count)
+                publishedCounter.increment(by: results.lazy.filter(\.created).count)
                 if batch {
                     return JSONResponse.make(.accepted, .object([JSONMember("result", .array(results.map { .event($0.event) }))]))
                 }
@@ -45,8 +44,6 @@ extension API {
             },
         ]
     }
-
-    static let publishedCounter = Counter(label: "ringback_events_published_total")
 
     /// The events of a single or batch publish body, all valid, or 400/413 naming the bad ones.
     static func submissions(_ body: JSONValue) throws -> [EventSubmission] {

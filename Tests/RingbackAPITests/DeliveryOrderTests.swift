@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import RingbackCore
+import RingbackTestSupport
 import Testing
 
 @Suite struct DeliveryOrderTests {

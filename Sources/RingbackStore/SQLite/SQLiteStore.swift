@@ -27,6 +27,11 @@ public final class SQLiteStore: Store {
 
     public func migrate() async throws {
         try await guarded { try SQLiteMigrations.migrator.migrate(self.pool) }
+        // This process holds the file lock, so any lease in the file belongs to a process that
+        // died: give its deliveries back now rather than when the leases expire.
+        try await write { db in
+            try db.execute(sql: "UPDATE deliveries SET lease_until = NULL, lease_owner = NULL WHERE lease_until IS NOT NULL")
+        }
     }
 
     public func close() async throws {

@@ -7,7 +7,7 @@ import Synchronization
 import Testing
 
 /// What a receiver does with one request.
-enum Behavior: Sendable {
+public enum Behavior: Sendable {
     case status(Int, headers: [(String, String)] = [], body: String = "")
     /// Never answers (until the test ends).
     case hang
@@ -16,20 +16,20 @@ enum Behavior: Sendable {
 }
 
 /// One request as the receiver saw it.
-struct ReceivedRequest: Sendable {
-    let method: String
-    let path: String
-    let headers: [String: String]
-    let body: [UInt8]
-    let at: ContinuousClock.Instant
+public struct ReceivedRequest: Sendable {
+    public let method: String
+    public let path: String
+    public let headers: [String: String]
+    public let body: [UInt8]
+    public let at: ContinuousClock.Instant
 
-    var json: JSONValue? { try? JSONParser.parse(body) }
-    func header(_ name: String) -> String? { headers[name.lowercased()] }
+    public var json: JSONValue? { try? JSONParser.parse(body) }
+    public func header(_ name: String) -> String? { headers[name.lowercased()] }
 }
 
 /// A real HTTP receiver on loopback that a test scripts: per path, a list of behaviors used in
 /// order (the last one repeats), and every request recorded for the test to wait on.
-final class Receiver: Sendable {
+public final class Receiver: Sendable {
     private struct State {
         var scripts: [String: [Behavior]] = [:]
         var deciders: [String: @Sendable (ReceivedRequest, [ReceivedRequest]) -> Behavior] = [:]
@@ -39,26 +39,26 @@ final class Receiver: Sendable {
 
     private let state = Mutex(State())
     private let portBox = Mutex(0)
-    var port: Int { portBox.withLock { $0 } }
+    public var port: Int { portBox.withLock { $0 } }
 
-    func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
+    public func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
 
     /// Scripts what `path` answers, in order; the last behavior repeats.
-    func script(_ path: String, _ behaviors: Behavior...) {
+    public func script(_ path: String, _ behaviors: Behavior...) {
         state.withLock { $0.scripts[path] = behaviors }
     }
 
     /// Decides per request what `path` answers, from the request and every earlier one at that path.
-    func respond(_ path: String, _ decide: @escaping @Sendable (ReceivedRequest, [ReceivedRequest]) -> Behavior) {
+    public func respond(_ path: String, _ decide: @escaping @Sendable (ReceivedRequest, [ReceivedRequest]) -> Behavior) {
         state.withLock { $0.deciders[path] = decide }
     }
 
-    var received: [ReceivedRequest] { state.withLock { $0.received } }
+    public var received: [ReceivedRequest] { state.withLock { $0.received } }
 
-    func received(at path: String) -> [ReceivedRequest] { received.filter { $0.path == path } }
+    public func received(at path: String) -> [ReceivedRequest] { received.filter { $0.path == path } }
 
     /// Runs a receiver for the duration of `body`.
-    static func run<T: Sendable>(_ body: @Sendable (Receiver) async throws -> T) async throws -> T {
+    public static func run<T: Sendable>(_ body: @Sendable (Receiver) async throws -> T) async throws -> T {
         let receiver = Receiver()
         let router = Router()
         for method in [HTTPRequest.Method.post, .put] {
@@ -124,7 +124,7 @@ final class Receiver: Sendable {
 
     /// Waits until `condition` holds for the requests received so far, failing after `timeout`.
     @discardableResult
-    func wait(timeout: Duration = .seconds(20), sourceLocation: SourceLocation = #_sourceLocation,
+    public func wait(timeout: Duration = .seconds(20), sourceLocation: SourceLocation = #_sourceLocation,
               until condition: @escaping @Sendable ([ReceivedRequest]) -> Bool) async throws -> [ReceivedRequest] {
         let satisfied = await withTaskGroup(of: Bool.self) { group in
             group.addTask {
@@ -158,7 +158,7 @@ final class Receiver: Sendable {
 
     /// Waits until `path` has received `count` requests.
     @discardableResult
-    func wait(for count: Int, at path: String, timeout: Duration = .seconds(20),
+    public func wait(for count: Int, at path: String, timeout: Duration = .seconds(20),
               sourceLocation: SourceLocation = #_sourceLocation) async throws -> [ReceivedRequest] {
         try await wait(timeout: timeout, sourceLocation: sourceLocation) { $0.filter { $0.path == path }.count >= count }
             .filter { $0.path == path }

@@ -1,0 +1,113 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import RingbackCore
+import RingbackTestSupport
+import Synchronization
+import Testing
+
+/// The real binary, killed with SIGKILL in the middle of deliveries, then started again on the
+/// same SQLite file: every event it accepted reaches the receiver at least once.
+@Suite struct CrashRecoveryTests {
+    static let adminToken = "crash-test-admin-token-0123"
+
+    @Test func nothingAcceptedIsLostAcrossKill9() async throws {
+        try await Receiver.run { receiver in
+            // Slow answers keep many attempts in flight when the process dies.
+            receiver.respond("/hook") { _, _ in .status(200) }
+            let folder = try ChildProcess.temporaryFolder()
+            let port = try ChildProcess.freePort()
+            let environment = [
+                "RINGBACK_ADMIN_TOKEN": Self.adminToken, "RINGBACK_PORT": String(port),
+                "RINGBACK_ALLOW_INSECURE_URLS": "1", "RINGBACK_ALLOW_PRIVATE_TARGETS": "1",
+                "RINGBACK_RETRY_SCHEDULE": "100ms,200ms,400ms", "RINGBACK_DELIVERY_TIMEOUT": "2s",
+            ]
+            let first = try ChildProcess(["serve"], environment: environment, directory: folder)
+            try await waitUntilHealthy(port: port)
+            let base = "http://127.0.0.1:\(port)"
+            let customer = try await post(base + "/v1.0/customers", token: Self.adminToken, json: #"{"name":"crash"}"#)
+            let customerID = try #require(customer["id"]?.stringValue)
+            let key = try #require(customer["accesskey"]?["token"]?.stringValue)
+            _ = try await post(base + "/v1.0/webhooks", token: key,
+                               json: #"{"url":"\#(receiver.url("/hook"))","event_types":["*"]}"#)
+
+            // Publish in batches from several tasks while the node is killed midway.
+            let accepted = Shared<Set<String>>([])
+            let killed = Shared(false)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in 0..<4 {
+                    group.addTask {
+                        for batch in 0..<25 {
+                            let events = (0..<10).map { index in
+                                #"{"customer_id":"\#(customerID)","type":"call_hangup","data":{"id":"call-\#(worker)-\#(batch)-\#(index)"}}"#
+                            }
+                            guard let reply = try? await post(base + "/v1.0/events", token: Self.adminToken,
+                                                              json: #"{"events":[\#(events.joined(separator: ","))]}"#, expect: 202),
+                                  case .array(let results)? = reply["result"]
+                            else {
+                                // Refused or cut off by the kill: not accepted, so not owed.
+                                if killed.get() { return }
+                                continue
+                            }
+                            accepted.update { $0.formUnion(results.compactMap { $0["id"]?.stringValue }) }
+                        }
+                    }
+                }
+                group.addTask {
+                    try await receiver.wait(timeout: .seconds(60)) { $0.count >= 150 }
+                    killed.update { $0 = true }
+                    first.kill(SIGKILL)
+                }
+                try await group.waitForAll()
+            }
+            #expect(await first.waitForExit() != 0, "the server was killed")
+            let owed = accepted.get()
+            #expect(owed.count >= 150, "enough events were accepted before the kill to prove something")
+            let deliveredBeforeRestart = Set(receiver.received.compactMap { $0.header("webhook-id") })
+            #expect(!owed.subtracting(deliveredBeforeRestart).isEmpty, "the kill left accepted events undelivered")
+
+            let server = try ChildProcess(["serve"], environment: environment, directory: folder)
+            defer { server.kill(SIGKILL) }
+            try await waitUntilHealthy(port: port)
+            let delivered = try await receiver.wait(timeout: .seconds(120)) { requests in
+                owed.isSubset(of: Set(requests.compactMap { $0.header("webhook-id") }))
+            }
+            #expect(owed.isSubset(of: Set(delivered.compactMap { $0.header("webhook-id") })))
+
+            // The metrics name every series of the contract once deliveries have run.
+            let metrics = try await get(base + "/metrics")
+            for series in ["ringback_events_published_total", "ringback_attempts_total", "ringback_deliveries_pending",
+                           "ringback_attempt_duration_seconds", "ringback_delivery_latency_seconds"] {
+                #expect(metrics.contains(series), "\(series) missing from /metrics")
+            }
+            server.kill(SIGTERM)
+            #expect(await server.waitForExit() == 0)
+        }
+    }
+}
+
+/// POSTs JSON and answers the parsed reply, requiring `expect` as status.
+func post(_ url: String, token: String, json: String, expect: Int? = nil) async throws -> JSONValue {
+    var request = HTTPClientRequest(url: url)
+    request.method = .POST
+    request.headers.add(name: "Authorization", value: "Bearer \(token)")
+    request.headers.add(name: "Content-Type", value: "application/json")
+    request.body = .bytes(ByteBuffer(string: json))
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+    let body = try await response.body.collect(upTo: 16 << 20)
+    if let expect, Int(response.status.code) != expect { throw CancellationError() }
+    return try JSONParser.parse(Array(body.readableBytesView))
+}
+
+func get(_ url: String) async throws -> String {
+    let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(30))
+    return String(buffer: try await response.body.collect(upTo: 16 << 20))
+}
+
+/// A value shared between tasks.
+final class Shared<T: Sendable>: Sendable {
+    private let value: Mutex<T>
+    init(_ value: T) { self.value = Mutex(value) }
+    func get() -> T { value.withLock { $0 } }
+    func update(_ change: (inout T) -> Void) { value.withLock { change(&$0) } }
+}
