@@ -11,6 +11,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3" ..< "5.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -35,6 +36,7 @@ let package = Package(
             dependencies: [
                 "RingbackCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -87,15 +89,21 @@ let package = Package(
         .target(
             name: "RingbackTestSupport",
             dependencies: [
-                "RingbackCore",
+                "RingbackCore", "RingbackStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/RingbackTestSupport"
         ),
         .testTarget(
             name: "RingbackCoreTests",
             dependencies: ["RingbackCore"]
+        ),
+        .testTarget(
+            name: "RingbackStoreTests",
+            dependencies: ["RingbackCore", "RingbackStore", "RingbackTestSupport"]
         ),
         .testTarget(
             name: "RingbackAPITests",

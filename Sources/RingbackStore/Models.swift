@@ -10,6 +10,13 @@ public struct Customer: Sendable, Hashable {
     public let name: String
     public let detail: String
     public let createdAt: Millis
+
+    public init(id: UUID, name: String, detail: String, createdAt: Millis) {
+        self.id = id
+        self.name = name
+        self.detail = detail
+        self.createdAt = createdAt
+    }
 }
 
 /// An access key's public part; the token itself is only ever shown once.

@@ -4,6 +4,10 @@ import RingbackCore
 /// Everything Ringback keeps, in verbs of the domain. Every method is one transaction.
 /// Backends: `SQLiteStore` (embedded, one process). No database type crosses this protocol.
 public protocol Store: Sendable {
+    /// Keeps the store's connections (and its listener for other nodes' commits) running until
+    /// cancelled. It must be running while the store is used.
+    func run() async throws
+
     /// Creates or upgrades the schema.
     func migrate() async throws
 

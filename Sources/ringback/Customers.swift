@@ -24,11 +24,14 @@ struct Customers: AsyncParsableCommand {
             }
             do {
                 let store = try database.openStore()
-                try await store.migrate()
                 let token = CredentialHash.newToken(prefix: "rbk_")
                 let now = Timestamp.milliseconds(Date())
-                let (customer, key) = try await store.createCustomer(
-                    name: name, detail: detail, keyTokenHash: CredentialHash.of(token), now: now)
+                let (name, detail) = (name, detail)
+                let (customer, key) = try await store.whileRunning {
+                    try await store.migrate()
+                    return try await store.createCustomer(
+                        name: name, detail: detail, keyTokenHash: CredentialHash.of(token), now: now)
+                }
                 let json = JSONValue.object([
                     JSONMember("id", .string(customer.id.text)),
                     JSONMember("name", .string(customer.name)),

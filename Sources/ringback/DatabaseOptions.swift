@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import Logging
 import RingbackStore
 
 /// `--database` / `RINGBACK_DATABASE_URL`: `sqlite:PATH` or `postgres://USER:PASS@HOST:PORT/DB`.
@@ -19,8 +21,32 @@ struct DatabaseOptions: ParsableArguments {
             return try SQLiteStore(path: path)
         }
         if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
-            throw option.fail("PostgreSQL is not supported by this build yet; use sqlite:PATH")
+            guard PostgresStore.configuration(url) != nil else {
+                throw option.fail("'\(Self.redacted(url))' is not postgres://USER:PASS@HOST:PORT/DB[?sslmode=disable|prefer|require]")
+            }
+            return try PostgresStore(url: url, logger: Logger(label: "ringback.postgres"))
         }
-        throw option.fail("'\(url)' is neither sqlite:PATH nor postgres://USER:PASS@HOST:PORT/DB")
+        throw option.fail("'\(Self.redacted(url))' is neither sqlite:PATH nor postgres://USER:PASS@HOST:PORT/DB")
+    }
+
+    /// The URL without its password, for messages.
+    static func redacted(_ url: String) -> String {
+        guard var components = URLComponents(string: url), components.password != nil else { return url }
+        components.password = "***"
+        return components.string ?? "the URL"
+    }
+}
+
+extension Store {
+    /// Runs `body` while the store's connections run; stops them afterwards.
+    func whileRunning<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                try await self.run()
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await body()
+        }
     }
 }

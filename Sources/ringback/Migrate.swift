@@ -10,7 +10,7 @@ struct Migrate: AsyncParsableCommand {
     func run() async throws {
         do {
             let store = try database.openStore()
-            try await store.migrate()
+            try await store.whileRunning { try await store.migrate() }
             FileHandle.standardError.write(Data("ringback: the database schema is up to date\n".utf8))
         } catch let error as OptionError {
             throw error.exit()

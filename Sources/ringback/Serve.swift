@@ -52,12 +52,6 @@ struct Serve: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
 
-        do {
-            try await store.migrate()
-        } catch {
-            logger.critical("cannot migrate the database", metadata: ["error": "\(error)"])
-            throw ExitCode.failure
-        }
 
         let adminToken: String
         if let token = settings.adminToken {
@@ -104,7 +98,16 @@ struct Serve: AsyncParsableCommand {
         let services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: dispatcher), .init(service: app)]
         let group = ServiceGroup(configuration: .init(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        // The store's connections run first and stop last; the schema is migrated before anything uses it.
+        try await store.whileRunning {
+            do {
+                try await store.migrate()
+            } catch {
+                serverLogger.critical("cannot migrate the database", metadata: ["error": "\(error)"])
+                throw ExitCode.failure
+            }
+            try await group.run()
+        }
     }
 
     /// Every option resolved (flag, then environment, then default) and checked.

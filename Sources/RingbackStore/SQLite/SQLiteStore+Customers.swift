@@ -23,7 +23,7 @@ extension SQLiteStore {
                 SELECT seq, id, name, detail, created_at FROM customers
                 WHERE seq < ? ORDER BY seq DESC LIMIT ?
                 """, arguments: [page.before ?? Int64.max, page.size + 1])
-            return Self.page(rows, size: page.size, Self.customer)
+            return makePage(rows, size: page.size, \.customer)
         }
     }
 
@@ -32,7 +32,7 @@ extension SQLiteStore {
             guard let row = try Row.fetchOne(db, sql: "SELECT seq, id, name, detail, created_at FROM customers WHERE id = ?",
                                              arguments: [id.text])
             else { throw StoreError.notFound }
-            return Self.customer(row)
+            return row.customer
         }
     }
 
@@ -42,7 +42,7 @@ extension SQLiteStore {
                 DELETE FROM customers WHERE id = ? RETURNING seq, id, name, detail, created_at
                 """, arguments: [id.text])
             else { throw StoreError.notFound }
-            return Self.customer(row)
+            return row.customer
         }
     }
 
@@ -71,16 +71,5 @@ extension SQLiteStore {
             try String.fetchOne(db, sql: "SELECT customer_id FROM access_keys WHERE token_hash = ?", arguments: [tokenHash])
                 .flatMap(UUID.init(uuidString:))
         }
-    }
-
-    static func customer(_ row: Row) -> Customer {
-        Customer(id: UUID(uuidString: row["id"])!, name: row["name"], detail: row["detail"], createdAt: row["created_at"])
-    }
-
-    /// Cuts `size + 1` rows into a page whose `next` is the last returned row's `seq`.
-    static func page<T>(_ rows: [Row], size: Int, _ decode: (Row) throws -> T) rethrows -> Page<T> {
-        let items = try rows.prefix(size).map(decode)
-        let next: Int64? = rows.count > size ? rows[size - 1]["seq"] : nil
-        return Page(items: items, next: next)
     }
 }

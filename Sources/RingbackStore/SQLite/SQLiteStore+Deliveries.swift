@@ -34,14 +34,8 @@ extension SQLiteStore {
             let webhookIDs = Set(rows.map { $0["webhook_id"] as String })
             let webhooks = try SQLRequest<Row>(literal: """
                 SELECT \(sql: Self.webhookColumns) FROM webhooks WHERE id IN \(Array(webhookIDs))
-                """).fetchAll(db).reduce(into: [String: Webhook]()) { $0[$1["id"]] = Self.webhook($1) }
-            return rows.map { row in
-                let attemptCount: Int = row["attempt_count"]
-                return ClaimedDelivery(
-                    seq: row["seq"], id: UUID(uuidString: row["id"])!, webhook: webhooks[row["webhook_id"]]!,
-                    eventID: row["event_id"], eventCreatedAt: row["event_created_at"], body: Array(row["body"] as Data),
-                    attemptNumber: attemptCount + 1, roundStart: row["round_start"], roundAttempts: row["round_attempts"])
-            }
+                """).fetchAll(db).reduce(into: [String: Webhook]()) { $0[$1["id"]] = $1.webhook }
+            return rows.map { $0.claimed(webhook: webhooks[$0["webhook_id"]]!) }
         }
     }
 
@@ -150,7 +144,7 @@ extension SQLiteStore {
             if let status { sql += " AND d.status = \(status.rawValue)" }
             if let eventID { sql += " AND e.id = \(eventID)" }
             sql += " ORDER BY d.seq DESC LIMIT \(page.size + 1)"
-            return Self.page(try SQLRequest<Row>(literal: sql).fetchAll(db), size: page.size, Self.delivery)
+            return makePage(try SQLRequest<Row>(literal: sql).fetchAll(db), size: page.size, \.delivery)
         }
     }
 
@@ -165,11 +159,8 @@ extension SQLiteStore {
             let attempts = try Row.fetchAll(db, sql: """
                 SELECT attempt, started_at, duration_ms, status_code, error, response_body FROM attempts
                 WHERE delivery_seq = ? ORDER BY attempt
-                """, arguments: [row["seq"] as Int64]).map { attempt in
-                Attempt(number: attempt["attempt"], startedAt: attempt["started_at"], durationMS: attempt["duration_ms"],
-                        statusCode: attempt["status_code"], error: attempt["error"], responseBody: attempt["response_body"])
-            }
-            return (Self.delivery(row), attempts)
+                """, arguments: [row["seq"] as Int64]).map(\.attempt)
+            return (row.delivery, attempts)
         }
     }
 
@@ -201,14 +192,5 @@ extension SQLiteStore {
         }
         if count > 0 { wakeups.signal() }
         return count
-    }
-
-    static func delivery(_ row: Row) -> Delivery {
-        Delivery(
-            id: UUID(uuidString: row["id"])!, webhookID: UUID(uuidString: row["webhook_id"])!,
-            eventID: row["event_id"], eventType: row["event_type"], resourceID: row["resource_id"],
-            status: DeliveryStatus(rawValue: row["status"]) ?? .pending, attemptCount: row["attempt_count"],
-            nextAttemptAt: row["next_attempt_at"], lastAttemptAt: row["last_attempt_at"],
-            lastStatusCode: row["last_status_code"], lastError: row["last_error"], createdAt: row["created_at"])
     }
 }

@@ -47,7 +47,7 @@ extension SQLiteStore {
         guard let seq else {
             let row = try Row.fetchOne(db, sql: "SELECT \(eventColumns) FROM events WHERE customer_id = ? AND id = ?",
                                        arguments: [event.customerID.text, event.id])!
-            return PublishResult(event: Self.event(row), created: false, deliveryCount: 0)
+            return PublishResult(event: row.event, created: false, deliveryCount: 0)
         }
         let targets = webhooks.filter { EventTypeFilter.anyMatches($0.types, event.type) }
         let resourceKey = event.type.resourceType + "/" + event.resourceID
@@ -71,7 +71,7 @@ extension SQLiteStore {
             if let resourceID { sql += " AND resource_id = \(resourceID)" }
             sql += " ORDER BY seq DESC LIMIT \(page.size + 1)"
             let rows = try SQLRequest<Row>(literal: sql).fetchAll(db)
-            return Self.page(rows, size: page.size, Self.event)
+            return makePage(rows, size: page.size, \.event)
         }
     }
 
@@ -80,7 +80,7 @@ extension SQLiteStore {
             guard let row = try Row.fetchOne(db, sql: "SELECT \(Self.eventColumns) FROM events WHERE customer_id = ? AND id = ?",
                                              arguments: [customerID.text, id])
             else { throw StoreError.notFound }
-            return Self.event(row)
+            return row.event
         }
     }
 
@@ -101,11 +101,5 @@ extension SQLiteStore {
         }
         wakeups.signal()
         return deliveryID
-    }
-
-    static func event(_ row: Row) -> Event {
-        Event(id: row["id"], customerID: UUID(uuidString: row["customer_id"])!, type: row["type"],
-              resourceType: row["resource_type"], resourceID: row["resource_id"],
-              body: Array(row["body"] as Data), createdAt: row["created_at"])
     }
 }

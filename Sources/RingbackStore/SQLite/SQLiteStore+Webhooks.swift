@@ -25,7 +25,7 @@ extension SQLiteStore {
                 SELECT \(Self.webhookColumns) FROM webhooks
                 WHERE customer_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?
                 """, arguments: [customerID.text, page.before ?? Int64.max, page.size + 1])
-            return Self.page(rows, size: page.size, Self.webhook)
+            return makePage(rows, size: page.size, \.webhook)
         }
     }
 
@@ -71,7 +71,7 @@ extension SQLiteStore {
             SELECT \(webhookColumns) FROM webhooks WHERE id = ? AND customer_id = ?
             """, arguments: [id.text, customerID.text])
         else { throw StoreError.notFound }
-        return webhook(row)
+        return row.webhook
     }
 
     /// The columns from `id` to `disabled_reason`, in `webhookColumns` order.
@@ -82,25 +82,6 @@ extension SQLiteStore {
             webhook.secret.text, StoredJSON.retiredSecrets(webhook.retiredSecrets), webhook.status.rawValue,
             webhook.disabledReason,
         ]
-    }
-
-    static func webhook(_ row: Row) -> Webhook {
-        Webhook(
-            id: UUID(uuidString: row["id"])!,
-            customerID: UUID(uuidString: row["customer_id"])!,
-            name: row["name"],
-            detail: row["detail"],
-            url: row["url"],
-            method: WebhookMethod(rawValue: row["method"]) ?? .post,
-            eventTypes: StoredJSON.eventTypes(row["event_types"]),
-            headers: StoredJSON.headers(row["headers"]),
-            secret: WebhookSecret(row["secret"])!,
-            retiredSecrets: StoredJSON.retiredSecrets(row["retired_secrets"]),
-            status: WebhookStatus(rawValue: row["status"]) ?? .disabled,
-            disabledReason: row["disabled_reason"],
-            createdAt: row["created_at"],
-            updatedAt: row["updated_at"]
-        )
     }
 }
 

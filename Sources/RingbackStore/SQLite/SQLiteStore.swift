@@ -25,6 +25,12 @@ public final class SQLiteStore: Store {
         }
     }
 
+    /// SQLite needs nothing running: this only waits for cancellation.
+    public func run() async throws {
+        let (stream, _) = AsyncStream<Void>.makeStream()
+        for await _ in stream {}
+    }
+
     public func migrate() async throws {
         try await guarded { try SQLiteMigrations.migrator.migrate(self.pool) }
         // This process holds the file lock, so any lease in the file belongs to a process that

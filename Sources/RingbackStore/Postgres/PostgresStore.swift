@@ -1,0 +1,182 @@
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+import RingbackCore
+
+/// The shared store for several nodes: PostgreSQL through PostgresNIO. Work is split with row
+/// leases (`FOR UPDATE SKIP LOCKED`); commits of deliveries are announced with NOTIFY so that
+/// every node wakes at once.
+public final class PostgresStore: Store {
+    static let channel = "ringback_deliveries"
+
+    let client: PostgresClient
+    let logger: Logger
+    public let wakeups = WakeSignal()
+
+    /// - Parameter url: `postgres://USER:PASS@HOST:PORT/DB`, with `?sslmode=disable|prefer|require`
+    ///   (default `prefer`).
+    public init(url: String, logger: Logger) throws {
+        guard let configuration = Self.configuration(url) else { throw StoreError.unavailable }
+        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.logger = logger
+    }
+
+    /// The client configuration for a URL, or nil when the URL is not one.
+    public static func configuration(_ url: String) -> PostgresClient.Configuration? {
+        guard let components = URLComponents(string: url),
+              ["postgres", "postgresql"].contains(components.scheme ?? ""),
+              let host = components.host, !host.isEmpty,
+              let user = components.user, !user.isEmpty
+        else { return nil }
+        let database = String(components.path.drop { $0 == "/" })
+        let mode = components.queryItems?.first { $0.name == "sslmode" }?.value ?? "prefer"
+        let tls: PostgresClient.Configuration.TLS
+        switch mode {
+        case "disable": tls = .disable
+        case "prefer": tls = .prefer(.makeClientConfiguration())
+        case "require": tls = .require(.makeClientConfiguration())
+        default: return nil
+        }
+        var configuration = PostgresClient.Configuration(
+            host: host, port: components.port ?? 5432, username: user, password: components.password,
+            database: database.isEmpty ? nil : database, tls: tls)
+        configuration.options.maximumConnections = 20
+        return configuration
+    }
+
+    public func run() async throws {
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.client.run() }
+            group.addTask { await self.listen() }
+        }
+    }
+
+    /// Wakes this node's dispatcher on every other node's commit; reconnects on its own.
+    private func listen() async {
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                try await client.withConnection { connection in
+                    try await connection.listen(on: Self.channel) { notifications in
+                        failures = 0
+                        // Anything committed while not listening may be due now.
+                        self.wakeups.signal()
+                        for try await _ in notifications { self.wakeups.signal() }
+                    }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                failures += 1
+                logger.warning("lost the notification listener; reconnecting", metadata: ["error": "\(String(reflecting: error).prefix(200))"])
+                try? await Task.sleep(for: .milliseconds(min(5000, 100 << min(failures, 6))))
+            }
+        }
+    }
+
+    public func close() async throws {}
+
+    public func ping() async throws {
+        _ = try await rows("SELECT 1 AS one")
+    }
+
+    public func migrate() async throws {
+        try await guarded {
+            try await client.withConnection { connection in
+                try await connection.query("SELECT pg_advisory_lock(\(PostgresMigrations.advisoryLock))", logger: self.logger)
+                do {
+                    try await connection.query("""
+                        CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)
+                        """, logger: self.logger)
+                    var applied: Set<Int64> = []
+                    for try await version in try await connection.query("SELECT version FROM schema_migrations", logger: self.logger)
+                        .decode(Int64.self) {
+                        applied.insert(version)
+                    }
+                    for migration in PostgresMigrations.all where !applied.contains(migration.version) {
+                        try await connection.query("BEGIN", logger: self.logger)
+                        for statement in migration.sql {
+                            try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
+                        }
+                        let now = Timestamp.milliseconds(Date())
+                        try await connection.query(
+                            "INSERT INTO schema_migrations (version, applied_at) VALUES (\(migration.version), \(now))",
+                            logger: self.logger)
+                        try await connection.query("COMMIT", logger: self.logger)
+                    }
+                } catch {
+                    try? await connection.query("ROLLBACK", logger: self.logger)
+                    try? await connection.query("SELECT pg_advisory_unlock(\(PostgresMigrations.advisoryLock))", logger: self.logger)
+                    throw error
+                }
+                try await connection.query("SELECT pg_advisory_unlock(\(PostgresMigrations.advisoryLock))", logger: self.logger)
+            }
+        }
+    }
+
+    // MARK: Helpers
+
+    /// Runs `body` in one transaction; database errors become `StoreError.unavailable`.
+    func transaction<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await guarded {
+            try await client.withConnection { connection in
+                try await connection.query("BEGIN", logger: self.logger)
+                do {
+                    let value = try await body(connection)
+                    try await connection.query("COMMIT", logger: self.logger)
+                    return value
+                } catch {
+                    try? await connection.query("ROLLBACK", logger: self.logger)
+                    throw error
+                }
+            }
+        }
+    }
+
+    /// Every row of one statement outside a transaction.
+    func rows(_ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
+        try await guarded { try await Self.rows(query, on: nil, client: client, logger: logger) }
+    }
+
+    static func rows(_ query: PostgresQuery, on connection: PostgresConnection?, client: PostgresClient? = nil,
+                     logger: Logger) async throws -> [PostgresRandomAccessRow] {
+        let sequence = if let connection {
+            try await connection.query(query, logger: logger)
+        } else {
+            try await client!.query(query, logger: logger)
+        }
+        var rows: [PostgresRandomAccessRow] = []
+        for try await row in sequence { rows.append(row.makeRandomAccess()) }
+        return rows
+    }
+
+    private func guarded<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as StoreError {
+            throw error
+        } catch let error as ValidationFailure {
+            throw error
+        } catch {
+            logger.warning("database error", metadata: ["error": "\(String(reflecting: error).prefix(300))"])
+            throw StoreError.unavailable
+        }
+    }
+}
+
+extension PostgresConnection {
+    /// Every row of one statement on this connection.
+    func rows(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRandomAccessRow] {
+        try await PostgresStore.rows(query, on: self, logger: logger)
+    }
+}
+
+extension PostgresRandomAccessRow: StoredRow {
+    func text(_ column: String) -> String { (try? self[column].decode(String.self)) ?? "" }
+    func optionalText(_ column: String) -> String? { try? self[column].decode(String?.self) }
+    func integer(_ column: String) -> Int64 { (try? self[column].decode(Int64.self)) ?? 0 }
+    func optionalInteger(_ column: String) -> Int64? { try? self[column].decode(Int64?.self) }
+    func bytes(_ column: String) -> [UInt8] {
+        (try? self[column].decode(ByteBuffer.self)).map { Array($0.readableBytesView) } ?? []
+    }
+}

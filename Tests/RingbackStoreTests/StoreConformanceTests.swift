@@ -1,0 +1,373 @@
+import Foundation
+import RingbackCore
+import RingbackStore
+import RingbackTestSupport
+import Testing
+
+/// Every store operation, written once and run against both backends.
+@Suite struct StoreConformanceTests {
+    static let now: Millis = 1_800_000_000_000
+    static let lease: Duration = .seconds(30)
+
+    // MARK: Fixtures
+
+    static func customer(_ store: any Store, _ name: String = "acme") async throws -> Customer {
+        try await store.createCustomer(name: name, detail: "", keyTokenHash: UUID().uuidString, now: now).0
+    }
+
+    static func webhook(_ store: any Store, _ customer: Customer, types: [String] = ["*"],
+                        status: WebhookStatus = .active) async throws -> Webhook {
+        try await store.createWebhook(Webhook(
+            id: UUID(), customerID: customer.id, name: nil, detail: nil, url: "https://example.com/\(UUID())", method: .post,
+            eventTypes: types, headers: [WebhookHeader(name: "X-A", value: "1")], secret: WebhookSecret.generate(),
+            retiredSecrets: [], status: status, disabledReason: nil, createdAt: now, updatedAt: now))
+    }
+
+    static func event(_ customer: Customer, _ type: String = "call_hangup", resource: String = "call-1",
+                      id: String? = nil, at time: Millis = now) -> NewEvent {
+        NewEvent(id: id ?? EventID.generate(milliseconds: time), customerID: customer.id,
+                 type: EventCatalog.eventType(named: type)!, resourceID: resource,
+                 data: .object([JSONMember("id", .string(resource))]), createdAt: time)
+    }
+
+    static func claim(_ store: any Store, at time: Millis = now, limit: Int = 100, excluding: Set<UUID> = [],
+                      owner: String = "node-a") async throws -> [ClaimedDelivery] {
+        try await store.claimDue(limit: limit, excluding: excluding, lease: lease, owner: owner, now: time)
+    }
+
+    static func outcome(_ claimed: ClaimedDelivery, _ next: AttemptOutcome.Next, status: Int? = 200,
+                        at time: Millis = now) -> AttemptOutcome {
+        AttemptOutcome(deliverySeq: claimed.seq, webhookID: claimed.webhook.id, attempt: Attempt(
+            number: claimed.attemptNumber, startedAt: time, durationMS: 3, statusCode: status,
+            error: status == 200 ? nil : "status \(status ?? 0)", responseBody: "ok"), next: next)
+    }
+
+    static let disableAfter: Duration = .seconds(5 * 24 * 3600)
+
+    // MARK: Customers and keys
+
+    @Test(arguments: Backend.allCases)
+    func customersAndAccessKeys(_ backend: Backend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let (customer, key) = try await store.createCustomer(name: "acme", detail: "d", keyTokenHash: "hash-1", now: Self.now)
+            #expect(try await store.customer(id: customer.id) == customer)
+            #expect(key.customerID == customer.id)
+            #expect(try await store.customerID(forKeyHash: "hash-1") == customer.id)
+            #expect(try await store.customerID(forKeyHash: "hash-x") == nil)
+            let second = try await store.createAccessKey(customerID: customer.id, tokenHash: "hash-2", now: Self.now)
+            #expect(try await store.customerID(forKeyHash: "hash-2") == customer.id)
+            try await store.deleteAccessKey(customerID: customer.id, keyID: second.id)
+            #expect(try await store.customerID(forKeyHash: "hash-2") == nil)
+            await #expect(throws: StoreError.notFound) { try await store.deleteAccessKey(customerID: customer.id, keyID: second.id) }
+            await #expect(throws: StoreError.notFound) { try await store.createAccessKey(customerID: UUID(), tokenHash: "h", now: Self.now) }
+
+            for index in 0..<4 { _ = try await Self.customer(store, "c\(index)") }
+            let first = try await store.listCustomers(PageRequest(size: 3, before: nil))
+            #expect(first.items.map(\.name) == ["c3", "c2", "c1"])
+            let rest = try await store.listCustomers(PageRequest(size: 3, before: first.next))
+            #expect(rest.items.map(\.name) == ["c0", "acme"])
+            #expect(rest.next == nil)
+
+            #expect(try await store.deleteCustomer(id: customer.id) == customer)
+            #expect(try await store.customerID(forKeyHash: "hash-1") == nil)
+            await #expect(throws: StoreError.notFound) { try await store.customer(id: customer.id) }
+        }
+    }
+
+    // MARK: Webhooks
+
+    @Test(arguments: Backend.allCases)
+    func webhooksBelongToTheirCustomer(_ backend: Backend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let owner = try await Self.customer(store)
+            let other = try await Self.customer(store, "other")
+            let webhook = try await Self.webhook(store, owner)
+            #expect(try await store.webhook(customerID: owner.id, id: webhook.id) == webhook)
+            await #expect(throws: StoreError.notFound) { try await store.webhook(customerID: other.id, id: webhook.id) }
+            await #expect(throws: StoreError.notFound) { try await store.deleteWebhook(customerID: other.id, id: webhook.id) }
+            await #expect(throws: StoreError.notFound) {
+                try await store.updateWebhook(customerID: other.id, id: webhook.id) { $0.name = "stolen" }
+            }
+            #expect(try await store.listWebhooks(customerID: other.id, PageRequest(size: 10, before: nil)).items.isEmpty)
+
+            let disabled = try await store.updateWebhook(customerID: owner.id, id: webhook.id) { webhook in
+                webhook.status = .disabled
+                webhook.disabledReason = "by hand"
+                webhook.name = "renamed"
+            }
+            #expect(disabled.name == "renamed" && disabled.disabledReason == "by hand")
+            let enabled = try await store.updateWebhook(customerID: owner.id, id: webhook.id) { $0.status = .active }
+            #expect(enabled.disabledReason == nil)
+            #expect(try await store.webhook(customerID: owner.id, id: webhook.id) == enabled)
+
+            for _ in 0..<3 { _ = try await Self.webhook(store, owner) }
+            let page = try await store.listWebhooks(customerID: owner.id, PageRequest(size: 2, before: nil))
+            let next = try await store.listWebhooks(customerID: owner.id, PageRequest(size: 2, before: page.next))
+            #expect(page.items.count == 2 && next.items.count == 2 && next.next == nil)
+            #expect(Set((page.items + next.items).map(\.id)).count == 4)
+            #expect(try await store.deleteWebhook(customerID: owner.id, id: webhook.id).id == webhook.id)
+        }
+    }
+
+    // MARK: Publishing
+
+    @Test(arguments: Backend.allCases)
+    func publishingCreatesOneDeliveryPerMatchingActiveWebhook(_ backend: Backend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let customer = try await Self.customer(store)
+            let calls = try await Self.webhook(store, customer, types: ["call.*"])
+            let hangups = try await Self.webhook(store, customer, types: ["call_hangup"])
+            _ = try await Self.webhook(store, customer, types: ["message.*"])
+            _ = try await Self.webhook(store, customer, types: ["*"], status: .disabled)
+            let results = try await store.publish([Self.event(customer), Self.event(customer, "call_ringing")])
+            #expect(results.map(\.deliveryCount) == [2, 1])
+            #expect(results.allSatisfy { $0.created })
+            let claimed = try await Self.claim(store)
+            #expect(Set(claimed.map(\.webhook.id)) == [calls.id, hangups.id])
+            #expect(claimed.count == 2, "call_ringing waits behind call_hangup of the same resource for the calls webhook")
+            #expect(claimed.allSatisfy { $0.body == results[0].event.body && $0.attemptNumber == 1 })
+            #expect(try await store.pendingCount() == 3)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func publishingIsIdempotentPerCustomerAndAtomic(_ backend: Backend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let customer = try await Self.customer(store)
+            let other = try await Self.customer(store, "other")
+            _ = try await Self.webhook(store, customer)
+            let first = try await store.publish([Self.event(customer, id: "evt-1")])
+            let again = try await store.publish([Self.event(customer, resource: "changed", id: "evt-1")])
+            #expect(first[0].created && !again[0].created)
+            #expect(again[0].event == first[0].event)
+            #expect(again[0].deliveryCount == 0)
+            #expect(try await store.publish([Self.event(other, id: "evt-1")])[0].created)
+
+            let stranger = Customer(id: UUID(), name: "nobody", detail: "", createdAt: Self.now)
+            await #expect(throws: ValidationFailure.self) {
+                try await store.publish([Self.event(customer, id: "evt-2"), Self.event(stranger, id: "evt-3")])
+            }
+            await #expect(throws: StoreError.notFound) { try await store.event(customerID: customer.id, id: "evt-2") }
+            #expect(try await store.pendingCount() == 1)
+            #expect(try await store.event(customerID: customer.id, id: "evt-1").data == .object([JSONMember("id", .string("call-1"))]))
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func concurrentDuplicatePublishesCreateOneEvent(_ backend: Backend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let customer = try await Self.customer(store)
+            _ = try await Self.webhook(store, customer)
+            let created = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0..<12 { group.addTask { try await store.publish([Self.event(customer, id: "same")])[0].created } }
+                return try await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
+            }
+            #expect(created == 1)
+            #expect(try await store.pendingCount() == 1)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func eventsAreListedNewestFirstWithFilters(_ backend: Backend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let customer = try await Self.customer(store)
+            _ = try await store.publish([
+                Self.event(customer, "call_created", resource: "c1", id: "e1"),
+                Self.event(customer, "call_hangup", resource: "c1", id: "e2"),
+                Self.event(customer, "message_created", resource: "m1", id: "e3"),
+            ])
+            let all = try await store.listEvents(customerID: customer.id, type: nil, resourceID: nil, PageRequest(size: 10, before: nil))
+            #expect(all.items.map(\.id) == ["e3", "e2", "e1"])
+            let c1 = try await store.listEvents(customerID: customer.id, type: nil, resourceID: "c1", PageRequest(size: 1, before: nil))
+            #expect(c1.items.map(\.id) == ["e2"])
+            let c1Next = try await store.listEvents(customerID: customer.id, type: nil, resourceID: "c1", PageRequest(size: 1, before: c1.next))
+            #expect(c1Next.items.map(\.id) == ["e1"])
+            let hangups = try await store.listEvents(customerID: customer.id, type: "call_hangup", resourceID: nil, PageRequest(size: 10, before: nil))
+            #expect(hangups.items.map(\.id) == ["e2"])
+        }
+    }
+
+    // MARK: Claiming
+
+    @Test(arguments: Backend.allCases)
+    func claimsFollowPublishOrderPerResourceAndLeases(_ backend: Backend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let customer = try await Self.customer(store)
+            _ = try await Self.webhook(store, customer)
+            _ = try await store.publish([
+                Self.event(customer, "call_created", resource: "A"),
+                Self.event(customer, "call_ringing", resource: "A"),
+                Self.event(customer, "call_created", resource: "B"),
+            ])
+            let first = try await Self.claim(store)
+            #expect(first.count == 2, "A's second event waits for A's first")
+            // Leased work is not claimed again, and A's second is still blocked while A's first is in flight.
+            #expect(try await Self.claim(store, owner: "node-b").isEmpty)
+            // Until the lease expires: its holder is presumed dead, and another node takes the work over.
+            let takenOver = try await Self.claim(store, at: Self.now + Self.lease.milliseconds + 1, owner: "node-b")
+            #expect(Set(takenOver.map(\.id)) == Set(first.map(\.id)))
+            // Settling A's first releases A's second.
+            let headA = try #require(takenOver.first { $0.body == first.first { _ in true }!.body } ?? takenOver.first)
+            try await store.record([Self.outcome(headA, .succeeded)], disableAfter: Self.disableAfter, now: Self.now)
+            let next = try await Self.claim(store, at: Self.now + 2 * Self.lease.milliseconds + 2)
+            #expect(next.count == 2, "A's second and B's (lease expired again)")
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func concurrentClaimersNeverShareWorkOrAResource(_ backend: Backend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let customer = try await Self.customer(store)
+            _ = try await Self.webhook(store, customer)
+            _ = try await Self.webhook(store, customer)
+            var events: [NewEvent] = []
+            for resource in 0..<40 {
+                for type in ["call_created", "call_ringing", "call_hangup"] {
+                    events.append(Self.event(customer, type, resource: "r\(resource)"))
+                }
+            }
+            _ = try await store.publish(events)
+            let claims = try await withThrowingTaskGroup(of: [ClaimedDelivery].self) { group in
+                for node in 0..<6 { group.addTask { try await Self.claim(store, limit: 30, owner: "node-\(node)") } }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            #expect(claims.count == 80, "every head of every resource of both webhooks, once")
+            #expect(Set(claims.map(\.id)).count == claims.count)
+            let pairs = claims.map { claim in
+                "\(claim.webhook.id)/\((try? JSONParser.parse(claim.body))?["data"]?["id"]?.stringValue ?? "?")"
+            }
+            #expect(Set(pairs).count == claims.count, "no resource of a webhook is claimed twice")
+            // One resource per webhook at most once in flight: every claimed body is an event of type call_created.
+            #expect(claims.allSatisfy { String(decoding: $0.body, as: UTF8.self).contains("call_created") })
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func excludedAndDisabledWebhooksAreNotClaimedAndReleasedClaimsReturn(_ backend: Backend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let customer = try await Self.customer(store)
+            let busy = try await Self.webhook(store, customer)
+            let other = try await Self.webhook(store, customer)
+            _ = try await store.publish([Self.event(customer)])
+            let claimed = try await Self.claim(store, excluding: [busy.id])
+            #expect(claimed.map(\.webhook.id) == [other.id])
+            try await store.releaseClaims(claimed.map(\.seq))
+            _ = try await store.updateWebhook(customerID: customer.id, id: busy.id) { $0.status = .disabled }
+            let again = try await Self.claim(store)
+            #expect(again.map(\.webhook.id) == [other.id], "released work is claimable; a disabled webhook's is not")
+            _ = try await store.updateWebhook(customerID: customer.id, id: busy.id) { $0.status = .active }
+            #expect(try await Self.claim(store).map(\.webhook.id) == [busy.id])
+        }
+    }
+
+    // MARK: Recording
+
+    @Test(arguments: Backend.allCases)
+    func recordingSettlesSchedulesAndIgnoresStaleOutcomes(_ backend: Backend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let customer = try await Self.customer(store)
+            let webhook = try await Self.webhook(store, customer)
+            _ = try await store.publish([Self.event(customer)])
+            let first = try #require(try await Self.claim(store).first)
+            let retryAt = Self.now + 5000
+            try await store.record([Self.outcome(first, .retry(at: retryAt), status: 500)], disableAfter: Self.disableAfter, now: Self.now)
+            // The same outcome again (a duplicate after a lease takeover) changes nothing.
+            try await store.record([Self.outcome(first, .succeeded)], disableAfter: Self.disableAfter, now: Self.now)
+            #expect(try await Self.claim(store).isEmpty, "not due before its retry time")
+            #expect(try await store.nextDueAt(now: Self.now) == retryAt)
+            let second = try #require(try await Self.claim(store, at: retryAt).first)
+            #expect(second.attemptNumber == 2)
+            try await store.record([Self.outcome(second, .succeeded, at: retryAt)], disableAfter: Self.disableAfter, now: retryAt)
+
+            let list = try await store.listDeliveries(customerID: customer.id, webhookID: webhook.id, status: nil, eventID: nil,
+                                                      PageRequest(size: 10, before: nil))
+            let delivery = try #require(list.items.first)
+            #expect(delivery.status == .succeeded && delivery.attemptCount == 2 && delivery.lastStatusCode == 200)
+            let (detail, attempts) = try await store.delivery(customerID: customer.id, webhookID: webhook.id, id: delivery.id)
+            #expect(detail == delivery)
+            #expect(attempts.map(\.number) == [1, 2])
+            #expect(attempts.map(\.statusCode) == [500, 200])
+            #expect(attempts[0].error == "status 500" && attempts[1].responseBody == "ok")
+            #expect(try await store.pendingCount() == 0)
+            #expect(try await store.nextDueAt(now: retryAt) == nil)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func goneAndLongFailureDisableTheWebhook(_ backend: Backend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let customer = try await Self.customer(store)
+            let gone = try await Self.webhook(store, customer, types: ["call_hangup"])
+            let dying = try await Self.webhook(store, customer, types: ["call.*"])
+            _ = try await store.publish([Self.event(customer)])
+            let claimed = try await Self.claim(store)
+            let toGone = try #require(claimed.first { $0.webhook.id == gone.id })
+            let toDying = try #require(claimed.first { $0.webhook.id == dying.id })
+            try await store.record([
+                Self.outcome(toGone, .disableWebhook(reason: "410 Gone"), status: 410),
+                Self.outcome(toDying, .retry(at: Self.now + 1000), status: 500),
+            ], disableAfter: Self.disableAfter, now: Self.now)
+            #expect(try await store.webhook(customerID: customer.id, id: gone.id).status == .disabled)
+            #expect(try await store.webhook(customerID: customer.id, id: gone.id).disabledReason == "410 Gone")
+            #expect(try await store.webhook(customerID: customer.id, id: dying.id).status == .active)
+            // Five days later, still failing: disabled.
+            let later = Self.now + Self.disableAfter.milliseconds + 1
+            let again = try #require(try await Self.claim(store, at: later).first)
+            try await store.record([Self.outcome(again, .retry(at: later + 1000), status: 500, at: later)],
+                                   disableAfter: Self.disableAfter, now: later)
+            let disabled = try await store.webhook(customerID: customer.id, id: dying.id)
+            #expect(disabled.status == .disabled)
+            #expect(disabled.disabledReason?.contains("failed") == true)
+            // Its pending delivery waits; re-enabling makes it claimable again.
+            #expect(try await Self.claim(store, at: later + 2000).isEmpty)
+            _ = try await store.updateWebhook(customerID: customer.id, id: dying.id) { $0.status = .active }
+            #expect(try await Self.claim(store, at: later + 2000).count == 1)
+        }
+    }
+
+    // MARK: Operations
+
+    @Test(arguments: Backend.allCases)
+    func retryRecoverTestAndDelete(_ backend: Backend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let customer = try await Self.customer(store)
+            let webhook = try await Self.webhook(store, customer)
+            _ = try await store.publish([Self.event(customer, resource: "a"), Self.event(customer, resource: "b")])
+            for claimed in try await Self.claim(store) {
+                try await store.record([Self.outcome(claimed, .failed, status: 500)], disableAfter: Self.disableAfter, now: Self.now)
+            }
+            let failed = try await store.listDeliveries(customerID: customer.id, webhookID: webhook.id, status: .failed,
+                                                        eventID: nil, PageRequest(size: 10, before: nil)).items
+            #expect(failed.count == 2)
+
+            try await store.retryDelivery(customerID: customer.id, webhookID: webhook.id, id: failed[0].id, now: Self.now + 10)
+            let retried = try #require(try await Self.claim(store, at: Self.now + 10).first)
+            #expect(retried.id == failed[0].id && retried.attemptNumber == 2 && retried.roundStart == 2 && retried.roundAttempts == 1)
+            try await store.releaseClaims([retried.seq])
+
+            let count = try await store.recoverDeliveries(customerID: customer.id, webhookID: webhook.id, since: Self.now - 1,
+                                                          until: Self.now + 1, now: Self.now + 20)
+            #expect(count == 1, "the other is pending already")
+            let recovered = try await Self.claim(store, at: Self.now + 20).first { $0.id == failed[1].id }
+            #expect(recovered?.roundStart == 2 && recovered?.roundAttempts == nil)
+            #expect(try await store.recoverDeliveries(customerID: customer.id, webhookID: webhook.id, since: Self.now + 1,
+                                                      until: nil, now: Self.now) == 0)
+
+            let test = NewEvent(id: EventID.generate(milliseconds: Self.now), customerID: customer.id, type: EventCatalog.testEvent,
+                                resourceID: webhook.id.text, data: .object([JSONMember("id", .string(webhook.id.text))]),
+                                createdAt: Self.now)
+            let testID = try await store.createTestDelivery(customerID: customer.id, webhookID: webhook.id, event: test)
+            #expect(try await Self.claim(store, at: Self.now + 100).contains { $0.id == testID })
+
+            let other = try await Self.customer(store, "other")
+            await #expect(throws: StoreError.notFound) {
+                try await store.retryDelivery(customerID: other.id, webhookID: webhook.id, id: failed[0].id, now: Self.now)
+            }
+            await #expect(throws: StoreError.notFound) {
+                try await store.delivery(customerID: other.id, webhookID: webhook.id, id: failed[0].id)
+            }
+            _ = try await store.deleteWebhook(customerID: customer.id, id: webhook.id)
+            #expect(try await store.pendingCount() == 0, "deleting a webhook cancels its deliveries")
+        }
+    }
+}
