@@ -121,6 +121,8 @@ let package = Package(
             dependencies: [
                 "RingbackCore", "RingbackTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
     ]

@@ -37,7 +37,7 @@ public protocol Store: Sendable {
     func listWebhooks(customerID: UUID, _ page: PageRequest) async throws -> Page<Webhook>
     func webhook(customerID: UUID, id: UUID) async throws -> Webhook
     /// Applies `change` to the stored webhook inside one transaction and saves the result.
-    func updateWebhook(customerID: UUID, id: UUID, _ change: @Sendable (inout Webhook) throws -> Void) async throws -> Webhook
+    func updateWebhook(customerID: UUID, id: UUID, _ change: @escaping @Sendable (inout Webhook) throws -> Void) async throws -> Webhook
     /// Deletes the webhook and cancels its pending deliveries.
     func deleteWebhook(customerID: UUID, id: UUID) async throws -> Webhook
 

@@ -29,6 +29,8 @@ struct Serve: AsyncParsableCommand {
     var allowPrivateTargets = false
     @Option(name: .customLong("trust-ca"), help: "Extra PEM CA bundle trusted for deliveries [env: RINGBACK_TRUST_CA]")
     var trustCA: String?
+    @Option(name: .customLong("delivery-lease"), help: "How long a node holds a claimed delivery before others may take it over (default 2 x timeout + 30s) [env: RINGBACK_DELIVERY_LEASE]")
+    var deliveryLease: String?
     @Option(name: .customLong("max-in-flight"), help: "Attempts in flight at once, in all (default 512) [env: RINGBACK_MAX_IN_FLIGHT]")
     var maxInFlight: String?
     @Option(name: .customLong("max-in-flight-per-webhook"), help: "Attempts in flight at once to one webhook (default 32) [env: RINGBACK_MAX_IN_FLIGHT_PER_WEBHOOK]")
@@ -88,12 +90,12 @@ struct Serve: AsyncParsableCommand {
         let sender = try WebhookSender(configuration: SenderConfiguration(
             timeout: settings.deliveryTimeout, allowPrivateTargets: settings.allowPrivateTargets,
             trustedCAPath: settings.trustedCAPath, connectionsPerHost: settings.maxInFlight))
-        let dispatcher = Dispatcher(
-            store: store, sender: sender,
-            configuration: DispatcherConfiguration(
-                schedule: settings.retrySchedule, timeout: settings.deliveryTimeout, maxInFlight: settings.maxInFlight,
-                maxInFlightPerWebhook: settings.maxInFlightPerWebhook, userAgent: "Ringback/\(RingbackVersion.current)"),
-            logger: logger, now: { Timestamp.milliseconds(Date()) })
+        var dispatching = DispatcherConfiguration(
+            schedule: settings.retrySchedule, timeout: settings.deliveryTimeout, maxInFlight: settings.maxInFlight,
+            maxInFlightPerWebhook: settings.maxInFlightPerWebhook, userAgent: "Ringback/\(RingbackVersion.current)")
+        dispatching.lease = settings.deliveryLease
+        let dispatcher = Dispatcher(store: store, sender: sender, configuration: dispatching, logger: logger,
+                                    now: { Timestamp.milliseconds(Date()) })
         // Started in this order, stopped in reverse: the API stops taking events before deliveries stop.
         let services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: dispatcher), .init(service: app)]
         let group = ServiceGroup(configuration: .init(
@@ -123,6 +125,9 @@ struct Serve: AsyncParsableCommand {
         guard let schedule = RetrySchedule(parsing: scheduleText) else {
             throw scheduleOption.fail("'\(scheduleText)' is not a comma-separated list of durations like 5s,5m,30m")
         }
+        let leaseOption = OptionValue(flag: "--delivery-lease", env: "RINGBACK_DELIVERY_LEASE", given: deliveryLease)
+        let lease = try leaseOption.duration(default: DurationText.format(timeout * 2 + .seconds(30)))
+        guard lease > timeout else { throw leaseOption.fail("must be longer than the delivery timeout") }
         let caOption = OptionValue(flag: "--trust-ca", env: "RINGBACK_TRUST_CA", given: trustCA)
         var trustedCA: String?
         if let path = caOption.raw {
@@ -135,7 +140,8 @@ struct Serve: AsyncParsableCommand {
             throw tokenOption.fail("must be at least 16 characters without spaces")
         }
         return ServeSettings(
-            host: host, port: portValue, adminToken: tokenOption.raw, deliveryTimeout: timeout, retrySchedule: schedule,
+            host: host, port: portValue, adminToken: tokenOption.raw, deliveryTimeout: timeout, deliveryLease: lease,
+            retrySchedule: schedule,
             allowInsecureURLs: try OptionValue.toggle(flag: "--allow-insecure-urls", env: "RINGBACK_ALLOW_INSECURE_URLS",
                                                       given: allowInsecureURLs),
             allowPrivateTargets: try OptionValue.toggle(flag: "--allow-private-targets", env: "RINGBACK_ALLOW_PRIVATE_TARGETS",
@@ -155,6 +161,7 @@ struct ServeSettings {
     var port: Int
     var adminToken: String?
     var deliveryTimeout: Duration
+    var deliveryLease: Duration
     var retrySchedule: RetrySchedule
     var allowInsecureURLs: Bool
     var allowPrivateTargets: Bool

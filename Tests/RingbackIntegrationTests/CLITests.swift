@@ -17,6 +17,8 @@ import Testing
         (["serve"], ["RINGBACK_ALLOW_INSECURE_URLS": "perhaps"], "--allow-insecure-urls"),
         (["serve", "--trust-ca", "/nonexistent/ca.pem"], [:], "--trust-ca"),
         (["serve", "--max-in-flight", "0"], [:], "--max-in-flight"),
+        (["serve", "--delivery-timeout", "5s", "--delivery-lease", "1s"], [:], "--delivery-lease"),
+        (["serve", "--database", "postgres://no-user-here"], [:], "--database"),
         (["migrate", "--database", "oracle:x"], [:], "--database"),
     ]
 

@@ -86,28 +86,3 @@ import Testing
     }
 }
 
-/// POSTs JSON and answers the parsed reply, requiring `expect` as status.
-func post(_ url: String, token: String, json: String, expect: Int? = nil) async throws -> JSONValue {
-    var request = HTTPClientRequest(url: url)
-    request.method = .POST
-    request.headers.add(name: "Authorization", value: "Bearer \(token)")
-    request.headers.add(name: "Content-Type", value: "application/json")
-    request.body = .bytes(ByteBuffer(string: json))
-    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
-    let body = try await response.body.collect(upTo: 16 << 20)
-    if let expect, Int(response.status.code) != expect { throw CancellationError() }
-    return try JSONParser.parse(Array(body.readableBytesView))
-}
-
-func get(_ url: String) async throws -> String {
-    let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(30))
-    return String(buffer: try await response.body.collect(upTo: 16 << 20))
-}
-
-/// A value shared between tasks.
-final class Shared<T: Sendable>: Sendable {
-    private let value: Mutex<T>
-    init(_ value: T) { self.value = Mutex(value) }
-    func get() -> T { value.withLock { $0 } }
-    func update(_ change: (inout T) -> Void) { value.withLock { change(&$0) } }
-}

@@ -11,6 +11,8 @@ public enum Behavior: Sendable {
     case status(Int, headers: [(String, String)] = [], body: String = "")
     /// Never answers (until the test ends).
     case hang
+    /// Answers `status` after `delay`.
+    case delayed(Duration, Int)
     /// Answers a redirect to another path of the same receiver.
     case redirect(to: String)
 }
@@ -117,6 +119,9 @@ public final class Receiver: Sendable {
         case .hang:
             try? await Task.sleep(for: .seconds(3600))
             return Response(status: .serviceUnavailable)
+        case .delayed(let delay, let code):
+            try? await Task.sleep(for: delay)
+            return Response(status: .init(code: code))
         case .redirect(let target):
             return Response(status: .found, headers: [.location: url(target)])
         }

@@ -40,7 +40,7 @@ extension PostgresStore {
         return row.webhook
     }
 
-    public func updateWebhook(customerID: UUID, id: UUID, _ change: @Sendable (inout Webhook) throws -> Void) async throws -> Webhook {
+    public func updateWebhook(customerID: UUID, id: UUID, _ change: @escaping @Sendable (inout Webhook) throws -> Void) async throws -> Webhook {
         let updated = try await transaction { connection in
             // FOR UPDATE: concurrent updates of one webhook apply one after the other.
             guard let row = try await connection.rows("""

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import PostgresNIO
 import RingbackCore
+import Synchronization
 
 /// The shared store for several nodes: PostgreSQL through PostgresNIO. Work is split with row
 /// leases (`FOR UPDATE SKIP LOCKED`); commits of deliveries are announced with NOTIFY so that
@@ -82,7 +83,7 @@ public final class PostgresStore: Store {
 
     public func migrate() async throws {
         try await guarded {
-            try await client.withConnection { connection in
+            try await self.client.withConnection { connection in
                 try await connection.query("SELECT pg_advisory_lock(\(PostgresMigrations.advisoryLock))", logger: self.logger)
                 do {
                     try await connection.query("""
@@ -116,10 +117,44 @@ public final class PostgresStore: Store {
 
     // MARK: Helpers
 
+    /// How long a call waits for a pooled connection before the database counts as unreachable.
+    static let leaseTimeout: Duration = .seconds(5)
+
+    /// Runs `body` on a pooled connection, or throws `StoreError.unavailable` when none comes in
+    /// time (the pool keeps waiting while the server is unreachable). Once `body` has started it
+    /// runs to the end: a transaction is never cut by the timeout.
+    func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        let gate = LeaseGate()
+        let client = self.client
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                try await client.withConnection { connection in
+                    guard gate.enter() else { throw StoreError.unavailable }
+                    return try await body(connection)
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: Self.leaseTimeout)
+                return nil
+            }
+            while let result = try await group.next() {
+                if let value = result {
+                    group.cancelAll()
+                    return value
+                }
+                if gate.expire() {
+                    group.cancelAll()
+                    throw StoreError.unavailable
+                }
+            }
+            throw StoreError.unavailable
+        }
+    }
+
     /// Runs `body` in one transaction; database errors become `StoreError.unavailable`.
-    func transaction<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         try await guarded {
-            try await client.withConnection { connection in
+            try await self.withConnection { connection in
                 try await connection.query("BEGIN", logger: self.logger)
                 do {
                     let value = try await body(connection)
@@ -135,22 +170,11 @@ public final class PostgresStore: Store {
 
     /// Every row of one statement outside a transaction.
     func rows(_ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
-        try await guarded { try await Self.rows(query, on: nil, client: client, logger: logger) }
+        let logger = self.logger
+        return try await guarded { try await self.withConnection { try await $0.rows(query, logger: logger) } }
     }
 
-    static func rows(_ query: PostgresQuery, on connection: PostgresConnection?, client: PostgresClient? = nil,
-                     logger: Logger) async throws -> [PostgresRandomAccessRow] {
-        let sequence = if let connection {
-            try await connection.query(query, logger: logger)
-        } else {
-            try await client!.query(query, logger: logger)
-        }
-        var rows: [PostgresRandomAccessRow] = []
-        for try await row in sequence { rows.append(row.makeRandomAccess()) }
-        return rows
-    }
-
-    private func guarded<T>(_ body: () async throws -> T) async throws -> T {
+    private func guarded<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch let error as StoreError {
@@ -167,7 +191,33 @@ public final class PostgresStore: Store {
 extension PostgresConnection {
     /// Every row of one statement on this connection.
     func rows(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRandomAccessRow] {
-        try await PostgresStore.rows(query, on: self, logger: logger)
+        var rows: [PostgresRandomAccessRow] = []
+        for try await row in try await self.query(query, logger: logger) { rows.append(row.makeRandomAccess()) }
+        return rows
+    }
+}
+
+/// Decides, once, whether a call got its connection in time or gave up waiting.
+final class LeaseGate: Sendable {
+    private enum State { case waiting, entered, expired }
+    private let state = Mutex(State.waiting)
+
+    /// The connection came: true unless the call already gave up.
+    func enter() -> Bool {
+        state.withLock { state in
+            guard state == .waiting else { return false }
+            state = .entered
+            return true
+        }
+    }
+
+    /// The wait is over: true when the connection had not come (the call gives up).
+    func expire() -> Bool {
+        state.withLock { state in
+            guard state == .waiting else { return false }
+            state = .expired
+            return true
+        }
     }
 }
 

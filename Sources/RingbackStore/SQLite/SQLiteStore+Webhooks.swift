@@ -33,28 +33,24 @@ extension SQLiteStore {
         try await read { db in try Self.fetchWebhook(db, customerID: customerID, id: id) }
     }
 
-    public func updateWebhook(customerID: UUID, id: UUID, _ change: @Sendable (inout Webhook) throws -> Void) async throws -> Webhook {
-        // GRDB's write closure must be escaping; the change runs before it returns.
-        try await withoutActuallyEscaping(change) { change in
-            let change = UncheckedSendable(change)
-            let updated = try await write { db in
-                var webhook = try Self.fetchWebhook(db, customerID: customerID, id: id)
-                let wasActive = webhook.status == .active
-                try change.value(&webhook)
-                if webhook.status == .active { webhook.disabledReason = nil }
-                try db.execute(sql: """
-                    UPDATE webhooks SET id = ?, customer_id = ?, name = ?, detail = ?, url = ?, method = ?,
-                        event_types = ?, headers = ?, secret = ?, retired_secrets = ?, status = ?,
-                        disabled_reason = ?, updated_at = ?,
-                        failing_since = CASE WHEN ? THEN NULL ELSE failing_since END
-                    WHERE id = ?
-                    """, arguments: Self.webhookArguments(webhook)
-                        + [webhook.updatedAt, !wasActive && webhook.status == .active, id.text])
-                return webhook
-            }
-            if updated.status == .active { wakeups.signal() }
-            return updated
+    public func updateWebhook(customerID: UUID, id: UUID, _ change: @escaping @Sendable (inout Webhook) throws -> Void) async throws -> Webhook {
+        let updated = try await write { db in
+            var webhook = try Self.fetchWebhook(db, customerID: customerID, id: id)
+            let wasActive = webhook.status == .active
+            try change(&webhook)
+            if webhook.status == .active { webhook.disabledReason = nil }
+            try db.execute(sql: """
+                UPDATE webhooks SET id = ?, customer_id = ?, name = ?, detail = ?, url = ?, method = ?,
+                    event_types = ?, headers = ?, secret = ?, retired_secrets = ?, status = ?,
+                    disabled_reason = ?, updated_at = ?,
+                    failing_since = CASE WHEN ? THEN NULL ELSE failing_since END
+                WHERE id = ?
+                """, arguments: Self.webhookArguments(webhook)
+                    + [webhook.updatedAt, !wasActive && webhook.status == .active, id.text])
+            return webhook
         }
+        if updated.status == .active { wakeups.signal() }
+        return updated
     }
 
     public func deleteWebhook(customerID: UUID, id: UUID) async throws -> Webhook {
@@ -83,10 +79,4 @@ extension SQLiteStore {
             webhook.disabledReason,
         ]
     }
-}
-
-/// Lets a non-escaping closure cross GRDB's escaping API when it provably runs before return.
-struct UncheckedSendable<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }

@@ -1,0 +1,158 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import PostgresNIO
+import RingbackCore
+import RingbackStore
+import RingbackTestSupport
+import Testing
+
+/// Several real `ringback serve` processes on one PostgreSQL database.
+@Suite struct ClusterTests {
+    static let adminToken = "cluster-test-admin-token-01"
+    static let lease: Duration = .seconds(3)
+
+    static func environment(database: String, port: Int) -> [String: String] {
+        [
+            "RINGBACK_ADMIN_TOKEN": adminToken, "RINGBACK_PORT": String(port), "RINGBACK_DATABASE_URL": database,
+            "RINGBACK_ALLOW_INSECURE_URLS": "1", "RINGBACK_ALLOW_PRIVATE_TARGETS": "1",
+            "RINGBACK_RETRY_SCHEDULE": "200ms,400ms,800ms,1s,1s", "RINGBACK_DELIVERY_TIMEOUT": "1s",
+            "RINGBACK_DELIVERY_LEASE": DurationText.format(lease),
+        ]
+    }
+
+    @Test func threeNodesShareTheWorkAndSurviveAKill9() async throws {
+        let database = try await TestDatabase.postgresURL()
+        try await Receiver.run { receiver in
+            receiver.respond("/hook") { _, _ in .delayed(.milliseconds(30), 200) }
+            let ports = try (0..<3).map { _ in try ChildProcess.freePort() }
+            // Three nodes start together: the advisory lock serialises their migrations.
+            let nodes = try ports.map { port in
+                try ChildProcess(["serve"], environment: Self.environment(database: database, port: port),
+                                 directory: try ChildProcess.temporaryFolder())
+            }
+            defer { nodes.forEach { $0.kill(SIGKILL) } }
+            for port in ports { try await waitUntilHealthy(port: port) }
+            let bases = ports.map { "http://127.0.0.1:\($0)" }
+
+            let customer = try await post(bases[0] + "/v1.0/customers", token: Self.adminToken, json: #"{"name":"cluster"}"#)
+            let customerID = try #require(customer["id"]?.stringValue)
+            let key = try #require(customer["accesskey"]?["token"]?.stringValue)
+            // Created on one node, used by all: the webhook API is synchronous across the cluster.
+            _ = try await post(bases[1] + "/v1.0/webhooks", token: key,
+                               json: #"{"url":"\#(receiver.url("/hook"))","event_types":["*"]}"#)
+
+            // Each publisher talks to its own node; the third node is killed midway.
+            let accepted = Shared<[String: [String]]>([:])  // resource -> event ids in publish order
+            let killed = Shared(false)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (node, base) in bases.enumerated() {
+                    group.addTask {
+                        for batch in 0..<12 {
+                            let events = (0..<10).map { index in
+                                #"{"customer_id":"\#(customerID)","type":"call_updated","data":{"id":"n\#(node)-r\#(index)","batch":\#(batch)}}"#
+                            }
+                            guard let reply = try? await post(base + "/v1.0/events", token: Self.adminToken,
+                                                              json: #"{"events":[\#(events.joined(separator: ","))]}"#, expect: 202),
+                                  case .array(let results)? = reply["result"]
+                            else {
+                                if killed.get() { return }
+                                continue
+                            }
+                            accepted.update { accepted in
+                                for result in results {
+                                    guard let id = result["id"]?.stringValue, let resource = result["resource_id"]?.stringValue else { continue }
+                                    accepted[resource, default: []].append(id)
+                                }
+                            }
+                        }
+                    }
+                }
+                group.addTask {
+                    try await receiver.wait(timeout: .seconds(60)) { $0.count >= 100 }
+                    killed.update { $0 = true }
+                    nodes[2].kill(SIGKILL)
+                }
+                try await group.waitForAll()
+            }
+            let owed = accepted.get()
+            let owedIDs = Set(owed.values.joined())
+            #expect(owedIDs.count >= 200, "most events were accepted")
+
+            // Every accepted event arrives, the dead node's leases taken over by the living.
+            let received = try await receiver.wait(timeout: .seconds(90)) { requests in
+                owedIDs.isSubset(of: Set(requests.compactMap { $0.header("webhook-id") }))
+            }
+            // No delivery was attempted twice while a lease on it was valid: any repeat came after a lease expired.
+            var arrivals: [String: [ContinuousClock.Instant]] = [:]
+            for request in received { if let id = request.header("webhook-id") { arrivals[id, default: []].append(request.at) } }
+            for (id, times) in arrivals where times.count > 1 {
+                for (earlier, later) in zip(times, times.dropFirst()) {
+                    #expect(later - earlier >= Self.lease - .milliseconds(500), "\(id) was attempted twice within its lease")
+                }
+            }
+            // Per resource, the first arrival of each event follows publish order, across nodes.
+            var firstArrival: [String: ContinuousClock.Instant] = [:]
+            for (id, times) in arrivals { firstArrival[id] = times.min() }
+            for (resource, ids) in owed {
+                let times = ids.compactMap { firstArrival[$0] }
+                #expect(times == times.sorted(), "\(resource) was delivered out of order")
+            }
+            for node in nodes.prefix(2) { node.kill(SIGTERM) }
+            for node in nodes.prefix(2) { #expect(await node.waitForExit() == 0) }
+        }
+    }
+
+    @Test func aNodeThatLosesItsDatabaseAnswers503AndReconnectsByItself() async throws {
+        let database = try await TestDatabase.postgresURL()
+        let name = String(try #require(URLComponents(string: database)).path.dropFirst())
+        let admin = try #require(ProcessInfo.processInfo.environment[TestDatabase.serverVariable])
+        try await Receiver.run { receiver in
+            let port = try ChildProcess.freePort()
+            let node = try ChildProcess(["serve"], environment: Self.environment(database: database, port: port),
+                                        directory: try ChildProcess.temporaryFolder())
+            defer { node.kill(SIGKILL) }
+            try await waitUntilHealthy(port: port)
+            let base = "http://127.0.0.1:\(port)"
+            let customer = try await post(base + "/v1.0/customers", token: Self.adminToken, json: #"{"name":"lost"}"#)
+            let customerID = try #require(customer["id"]?.stringValue)
+            let key = try #require(customer["accesskey"]?["token"]?.stringValue)
+            _ = try await post(base + "/v1.0/webhooks", token: key, json: #"{"url":"\#(receiver.url("/hook"))","event_types":["*"]}"#)
+
+            // Cut the node off: no new connections to its database, and its open ones terminated.
+            try await Self.sql(admin, "ALTER DATABASE \(name) ALLOW_CONNECTIONS false")
+            try await Self.sql(admin, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(name)'")
+            let event = #"{"customer_id":"\#(customerID)","type":"call_hangup","data":{"id":"c1"}}"#
+            let (status, problem) = try await send(base + "/v1.0/events", token: Self.adminToken, json: event)
+            #expect(status == 503, "\(problem)")
+            #expect(problem["status"] == .number("503"))
+            #expect(try await get(base + "/healthz").contains("ok"), "the process keeps serving what it can")
+            let (ready, _) = try await send(base + "/readyz", method: .GET, token: "", json: nil)
+            #expect(ready == 503)
+
+            // Let it back in: it reconnects by itself, and nothing accepted afterwards is lost.
+            try await Self.sql(admin, "ALTER DATABASE \(name) ALLOW_CONNECTIONS true")
+            let deadline = ContinuousClock.now + .seconds(30)
+            var accepted: JSONValue?
+            while accepted == nil, ContinuousClock.now < deadline {
+                let (code, reply) = try await send(base + "/v1.0/events", token: Self.adminToken, json: event)
+                if code == 202 { accepted = reply } else { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            let id = try #require(accepted?["id"]?.stringValue)
+            try await receiver.wait { $0.contains { $0.header("webhook-id") == id } }
+            node.kill(SIGTERM)
+            #expect(await node.waitForExit() == 0)
+        }
+    }
+
+    /// Runs one statement on the test server's administrative database.
+    static func sql(_ url: String, _ statement: String) async throws {
+        let client = PostgresClient(configuration: try #require(PostgresStore.configuration(url)),
+                                    backgroundLogger: Logger(label: "test.admin"))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            try await client.query(PostgresQuery(unsafeSQL: statement))
+            group.cancelAll()
+        }
+    }
+}
