@@ -8,10 +8,16 @@ import Synchronization
 /// Claims due deliveries, runs their attempts concurrently within the global and per-webhook
 /// bounds, and hands outcomes to the recorder. Wakes on commits, sleeps until the next due retry.
 public final class Dispatcher: Service, Sendable {
+    /// Claimed work held by this node: attempts running, and per webhook a short queue of claimed
+    /// deliveries waiting for one of its slots (bounded by the per-webhook limit, so a queued
+    /// delivery starts well within its lease).
     private struct Slots {
-        var total = 0
-        var perWebhook: [UUID: Int] = [:]
+        var claimed = 0
+        var running: [UUID: Int] = [:]
+        var queued: [UUID: [ClaimedDelivery]] = [:]
         var stopping = false
+
+        func held(_ webhook: UUID) -> Int { running[webhook, default: 0] + (queued[webhook]?.count ?? 0) }
     }
 
     private let store: any Store
@@ -68,9 +74,10 @@ public final class Dispatcher: Service, Sendable {
 
     /// One round: claim what may run now and start it, or wait for a reason to look again.
     private func claimOnce(into attempts: inout DiscardingTaskGroup) async {
+        let perWebhook = configuration.maxInFlightPerWebhook
         let (free, saturated) = slots.withLock { slots in
-            (configuration.maxInFlight - slots.total,
-             Set(slots.perWebhook.filter { $0.value >= configuration.maxInFlightPerWebhook }.keys))
+            (configuration.maxInFlight - slots.claimed,
+             Set(slots.running.keys.filter { slots.held($0) >= 2 * perWebhook }))
         }
         guard free > 0 else {
             await store.wakeups.wait(until: .now + configuration.safetyPoll)
@@ -86,25 +93,36 @@ public final class Dispatcher: Service, Sendable {
             await store.wakeups.wait(until: .now + .seconds(1))
             return
         }
-        var admitted: [ClaimedDelivery] = []
+        var start: [ClaimedDelivery] = []
         var excess: [Int64] = []
         slots.withLock { slots in
             for delivery in claimed {
-                if slots.perWebhook[delivery.webhook.id, default: 0] < configuration.maxInFlightPerWebhook {
-                    slots.perWebhook[delivery.webhook.id, default: 0] += 1
-                    slots.total += 1
-                    admitted.append(delivery)
+                let webhook = delivery.webhook.id
+                if slots.running[webhook, default: 0] < perWebhook {
+                    slots.running[webhook, default: 0] += 1
+                    slots.claimed += 1
+                    start.append(delivery)
+                } else if slots.held(webhook) < 2 * perWebhook {
+                    slots.queued[webhook, default: []].append(delivery)
+                    slots.claimed += 1
                 } else {
                     excess.append(delivery.seq)
                 }
             }
         }
         if !excess.isEmpty { try? await store.releaseClaims(excess) }
-        for delivery in admitted {
+        for delivery in start {
             attempts.addTask {
-                let outcome = await self.attempt(delivery)
-                self.recorder.submit(outcome)
-                self.release(delivery.webhook.id)
+                // One task works through its webhook's queue: a freed slot starts the next claimed
+                // delivery without another round trip to the store.
+                var next: ClaimedDelivery? = delivery
+                while let current = next, !Task.isCancelled {
+                    let outcome = await self.attempt(current)
+                    // An attempt cut short by cancellation is no result: its lease expires and it is made again.
+                    if Task.isCancelled { break }
+                    self.recorder.submit(outcome)
+                    next = self.finished(current.webhook.id)
+                }
             }
         }
         await updatePendingGauge()
@@ -118,13 +136,21 @@ public final class Dispatcher: Service, Sendable {
         await store.wakeups.wait(until: .now + wait)
     }
 
-    private func release(_ webhookID: UUID) {
-        slots.withLock { slots in
-            slots.total -= 1
-            let remaining = slots.perWebhook[webhookID, default: 1] - 1
-            slots.perWebhook[webhookID] = remaining > 0 ? remaining : nil
+    /// Frees the slot of a finished attempt, or hands it the webhook's next queued delivery.
+    private func finished(_ webhookID: UUID) -> ClaimedDelivery? {
+        let next = slots.withLock { slots -> ClaimedDelivery? in
+            slots.claimed -= 1
+            if var queue = slots.queued[webhookID], !queue.isEmpty {
+                let next = queue.removeFirst()
+                slots.queued[webhookID] = queue.isEmpty ? nil : queue
+                return next
+            }
+            let remaining = slots.running[webhookID, default: 1] - 1
+            slots.running[webhookID] = remaining > 0 ? remaining : nil
+            return nil
         }
-        store.wakeups.signal()
+        if next == nil { store.wakeups.signal() }
+        return next
     }
 
     /// Makes one attempt and decides what follows.

@@ -1,3 +1,5 @@
+import RingbackCore
+
 /// An error of the store, safe to match on; its description never carries database detail.
 public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     private enum Kind: Sendable, Hashable {
@@ -20,6 +22,23 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .notFound: "not found"
         case .unavailable: "the database is unavailable"
         case .locked(let path): "another ringback process is using \(path); SQLite is for one process (use PostgreSQL to run several nodes)"
+        }
+    }
+}
+
+extension StoreError {
+    /// Runs a backend call: store errors and validation failures pass through; anything else the
+    /// database throws is reported to `log` and becomes `unavailable`, with no detail for callers.
+    static func guarding<T>(log: (any Error) -> Void, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as StoreError {
+            throw error
+        } catch let error as ValidationFailure {
+            throw error
+        } catch {
+            log(error)
+            throw StoreError.unavailable
         }
     }
 }

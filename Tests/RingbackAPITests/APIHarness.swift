@@ -22,6 +22,7 @@ struct APIHarness: Sendable {
         var maxInFlight = 64
         var maxInFlightPerWebhook = 8
         var allowPrivateTargets = true
+        var trustedCAPath: String?
         var disableAfter: Duration = .seconds(5 * 24 * 3600)
     }
 
@@ -44,7 +45,7 @@ struct APIHarness: Sendable {
         var engineTask: Task<Void, Never>?
         if let engine {
             let sender = try WebhookSender(configuration: SenderConfiguration(
-                timeout: engine.timeout, allowPrivateTargets: engine.allowPrivateTargets))
+                timeout: engine.timeout, allowPrivateTargets: engine.allowPrivateTargets, trustedCAPath: engine.trustedCAPath))
             var configuration = DispatcherConfiguration(
                 schedule: engine.schedule, timeout: engine.timeout, maxInFlight: engine.maxInFlight,
                 maxInFlightPerWebhook: engine.maxInFlightPerWebhook, userAgent: "Ringback/test")

@@ -107,8 +107,10 @@ import Testing
 
     @Test func disabledWebhooksKeepTheirPendingDeliveriesUntilReEnabled() async throws {
         try await Receiver.run { receiver in
-            try await APIHarness.run(allowInsecureURLs: true, engine: .init(schedule: RetrySchedule(parsing: "200ms")!)) { api in
-                receiver.script("/paused", .status(500), .status(200))
+            try await APIHarness.run(allowInsecureURLs: true, engine: .init(schedule: RetrySchedule(parsing: "300ms")!)) { api in
+                // The first answer takes a while: the webhook is disabled while that attempt is in flight,
+                // so its retry is due only once the webhook is already disabled.
+                receiver.script("/paused", .delayed(.milliseconds(600), 500), .status(200))
                 let customer = try await api.customer()
                 let webhook = try await api.webhook(customer, url: receiver.url("/paused")).string("id")
                 try await api.publish(customer)

@@ -1,6 +1,8 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdTLS
+import NIOSSL
 import NIOCore
 import RingbackCore
 import Synchronization
@@ -41,9 +43,17 @@ public final class Receiver: Sendable {
 
     private let state = Mutex(State())
     private let portBox = Mutex(0)
+    private let secure: Bool
     public var port: Int { portBox.withLock { $0 } }
 
-    public func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
+    init(secure: Bool) {
+        self.secure = secure
+    }
+
+    /// The receiver's URL for `path`: `https://localhost:PORT` when it serves TLS.
+    public func url(_ path: String) -> String {
+        secure ? "https://localhost:\(port)\(path)" : "http://127.0.0.1:\(port)\(path)"
+    }
 
     /// Scripts what `path` answers, in order; the last behavior repeats.
     public func script(_ path: String, _ behaviors: Behavior...) {
@@ -60,22 +70,34 @@ public final class Receiver: Sendable {
     public func received(at path: String) -> [ReceivedRequest] { received.filter { $0.path == path } }
 
     /// Runs a receiver for the duration of `body`.
-    public static func run<T: Sendable>(_ body: @Sendable (Receiver) async throws -> T) async throws -> T {
-        let receiver = Receiver()
+    public static func run<T: Sendable>(tls: TLSConfiguration? = nil,
+                                        _ body: @Sendable (Receiver) async throws -> T) async throws -> T {
+        let receiver = Receiver(secure: tls != nil)
         let router = Router()
         for method in [HTTPRequest.Method.post, .put] {
             router.on("**", method: method) { request, _ in try await receiver.handle(request) }
         }
         let started = AsyncStream<Int>.makeStream()
         let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            router: router, server: try tls.map { try .tls(tlsConfiguration: $0) } ?? .http1(),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in started.continuation.yield(channel.localAddress?.port ?? 0) })
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService(gracefulShutdownSignals: []) }
-            for await port in started.stream {
-                receiver.portBox.withLock { $0 = port }
+            group.addTask {
+                // A server that fails to start ends the wait for its port too.
+                defer { started.continuation.finish() }
+                try await app.runService(gracefulShutdownSignals: [])
+            }
+            var port: Int?
+            for await bound in started.stream {
+                port = bound
                 break
             }
+            guard let port else {
+                try await group.next()
+                throw CancellationError()
+            }
+            receiver.portBox.withLock { $0 = port }
             defer { group.cancelAll() }
             let result = try await body(receiver)
             receiver.releaseWaiters()

@@ -33,7 +33,7 @@ extension PostgresStore {
             guard !rows.isEmpty else { return [] }
             let webhookIDs = Array(Set(rows.map { $0.text("webhook_id") }))
             let webhooks = try await connection.rows("""
-                SELECT \(unescaped: Self.webhookColumns) FROM webhooks WHERE id = ANY(\(webhookIDs)::text[])
+                SELECT \(unescaped: StoredColumns.webhook) FROM webhooks WHERE id = ANY(\(webhookIDs)::text[])
                 """, logger: self.logger).reduce(into: [String: Webhook]()) { $0[$1.text("id")] = $1.webhook }
             return rows.sorted { $0.integer("seq") < $1.integer("seq") }
                 .compactMap { row in webhooks[row.text("webhook_id")].map { row.claimed(webhook: $0) } }
@@ -126,17 +126,12 @@ extension PostgresStore {
         Int(try await rows("SELECT COUNT(*) AS count FROM deliveries WHERE status = 'pending'").first?.integer("count") ?? 0)
     }
 
-    static let deliveryColumns = """
-        d.seq, d.id, d.webhook_id, e.id AS event_id, e.type AS event_type, e.resource_id, d.status, d.attempt_count,
-        d.next_attempt_at, d.last_attempt_at, d.last_status_code, d.last_error, d.created_at
-        """
-
     public func listDeliveries(customerID: UUID, webhookID: UUID, status: DeliveryStatus?, eventID: String?,
                                _ page: PageRequest) async throws -> Page<Delivery> {
         try await transaction { connection in
             try await Self.requireWebhook(connection, customerID: customerID, id: webhookID, logger: self.logger)
             let rows = try await connection.rows("""
-                SELECT \(unescaped: Self.deliveryColumns) FROM deliveries d JOIN events e ON e.seq = d.event_seq
+                SELECT \(unescaped: StoredColumns.delivery) FROM deliveries d JOIN events e ON e.seq = d.event_seq
                 WHERE d.webhook_id = \(webhookID.text) AND d.seq < \(page.before ?? Int64.max)
                   AND (\(status?.rawValue)::text IS NULL OR d.status = \(status?.rawValue))
                   AND (\(eventID)::text IS NULL OR e.id = \(eventID))
@@ -150,7 +145,7 @@ extension PostgresStore {
         try await transaction { connection in
             try await Self.requireWebhook(connection, customerID: customerID, id: webhookID, logger: self.logger)
             guard let row = try await connection.rows("""
-                SELECT \(unescaped: Self.deliveryColumns) FROM deliveries d JOIN events e ON e.seq = d.event_seq
+                SELECT \(unescaped: StoredColumns.delivery) FROM deliveries d JOIN events e ON e.seq = d.event_seq
                 WHERE d.id = \(id.text) AND d.webhook_id = \(webhookID.text)
                 """, logger: self.logger).first
             else { throw StoreError.notFound }

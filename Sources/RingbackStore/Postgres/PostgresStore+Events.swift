@@ -4,8 +4,6 @@ import PostgresNIO
 import RingbackCore
 
 extension PostgresStore {
-    static let eventColumns = "seq, id, customer_id, type, resource_type, resource_id, body, created_at"
-
     public func publish(_ events: [NewEvent]) async throws -> [PublishResult] {
         let results = try await transaction { connection in
             var subscriptions: [UUID: [(id: String, types: [String])]] = [:]
@@ -45,7 +43,7 @@ extension PostgresStore {
             """, logger: logger)
         guard let seq = inserted.first?.integer("seq") else {
             let existing = try await connection.rows("""
-                SELECT \(unescaped: Self.eventColumns) FROM events WHERE customer_id = \(event.customerID.text) AND id = \(event.id)
+                SELECT \(unescaped: StoredColumns.event) FROM events WHERE customer_id = \(event.customerID.text) AND id = \(event.id)
                 """, logger: logger)
             guard let row = existing.first else { throw StoreError.unavailable }
             return PublishResult(event: row.event, created: false, deliveryCount: 0)
@@ -68,7 +66,7 @@ extension PostgresStore {
 
     public func listEvents(customerID: UUID, type: String?, resourceID: String?, _ page: PageRequest) async throws -> Page<Event> {
         let rows = try await rows("""
-            SELECT \(unescaped: Self.eventColumns) FROM events
+            SELECT \(unescaped: StoredColumns.event) FROM events
             WHERE customer_id = \(customerID.text) AND seq < \(page.before ?? Int64.max)
               AND (\(type)::text IS NULL OR type = \(type)) AND (\(resourceID)::text IS NULL OR resource_id = \(resourceID))
             ORDER BY seq DESC LIMIT \(page.size + 1)
@@ -78,7 +76,7 @@ extension PostgresStore {
 
     public func event(customerID: UUID, id: String) async throws -> Event {
         guard let row = try await rows("""
-            SELECT \(unescaped: Self.eventColumns) FROM events WHERE customer_id = \(customerID.text) AND id = \(id)
+            SELECT \(unescaped: StoredColumns.event) FROM events WHERE customer_id = \(customerID.text) AND id = \(id)
             """).first
         else { throw StoreError.notFound }
         return row.event

@@ -54,6 +54,16 @@ public final class PostgresStore: Store {
     }
 
     /// Wakes this node's dispatcher on every other node's commit; reconnects on its own.
+    /// What may be logged of a database error: its code and the server's message, never the
+    /// query's bound values (a webhook's secret is one of them).
+    static func describe(_ error: any Error) -> Logger.Metadata {
+        guard let error = error as? PSQLError else { return ["error.type": "\(type(of: error))"] }
+        var metadata: Logger.Metadata = ["error.code": "\(error.code)"]
+        if let state = error.serverInfo?[.sqlState] { metadata["error.sql_state"] = "\(state)" }
+        if let message = error.serverInfo?[.message] { metadata["error.message"] = "\(message)" }
+        return metadata
+    }
+
     private func listen() async {
         var failures = 0
         while !Task.isCancelled {
@@ -69,7 +79,7 @@ public final class PostgresStore: Store {
             } catch {
                 if Task.isCancelled { return }
                 failures += 1
-                logger.warning("lost the notification listener; reconnecting", metadata: ["error": "\(String(reflecting: error).prefix(200))"])
+                logger.warning("lost the notification listener; reconnecting", metadata: Self.describe(error))
                 try? await Task.sleep(for: .milliseconds(min(5000, 100 << min(failures, 6))))
             }
         }
@@ -175,16 +185,7 @@ public final class PostgresStore: Store {
     }
 
     private func guarded<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as StoreError {
-            throw error
-        } catch let error as ValidationFailure {
-            throw error
-        } catch {
-            logger.warning("database error", metadata: ["error": "\(String(reflecting: error).prefix(300))"])
-            throw StoreError.unavailable
-        }
+        try await StoreError.guarding(log: { error in self.logger.warning("database error", metadata: Self.describe(error)) }, body)
     }
 }
 

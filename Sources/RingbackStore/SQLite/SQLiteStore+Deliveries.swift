@@ -33,7 +33,7 @@ extension SQLiteStore {
                 """)
             let webhookIDs = Set(rows.map { $0["webhook_id"] as String })
             let webhooks = try SQLRequest<Row>(literal: """
-                SELECT \(sql: Self.webhookColumns) FROM webhooks WHERE id IN \(Array(webhookIDs))
+                SELECT \(sql: StoredColumns.webhook) FROM webhooks WHERE id IN \(Array(webhookIDs))
                 """).fetchAll(db).reduce(into: [String: Webhook]()) { $0[$1["id"]] = $1.webhook }
             return rows.map { $0.claimed(webhook: webhooks[$0["webhook_id"]]!) }
         }
@@ -128,17 +128,12 @@ extension SQLiteStore {
         try await read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM deliveries WHERE status = 'pending'") ?? 0 }
     }
 
-    static let deliveryColumns = """
-        d.seq, d.id, d.webhook_id, e.id AS event_id, e.type AS event_type, e.resource_id, d.status, d.attempt_count,
-        d.next_attempt_at, d.last_attempt_at, d.last_status_code, d.last_error, d.created_at
-        """
-
     public func listDeliveries(customerID: UUID, webhookID: UUID, status: DeliveryStatus?, eventID: String?,
                                _ page: PageRequest) async throws -> Page<Delivery> {
         try await read { db in
             _ = try Self.fetchWebhook(db, customerID: customerID, id: webhookID)
             var sql: SQL = """
-                SELECT \(sql: Self.deliveryColumns) FROM deliveries d JOIN events e ON e.seq = d.event_seq
+                SELECT \(sql: StoredColumns.delivery) FROM deliveries d JOIN events e ON e.seq = d.event_seq
                 WHERE d.webhook_id = \(webhookID.text) AND d.seq < \(page.before ?? Int64.max)
                 """
             if let status { sql += " AND d.status = \(status.rawValue)" }
@@ -152,7 +147,7 @@ extension SQLiteStore {
         try await read { db in
             _ = try Self.fetchWebhook(db, customerID: customerID, id: webhookID)
             guard let row = try Row.fetchOne(db, sql: """
-                SELECT \(Self.deliveryColumns) FROM deliveries d JOIN events e ON e.seq = d.event_seq
+                SELECT \(StoredColumns.delivery) FROM deliveries d JOIN events e ON e.seq = d.event_seq
                 WHERE d.id = ? AND d.webhook_id = ?
                 """, arguments: [id.text, webhookID.text])
             else { throw StoreError.notFound }

@@ -59,15 +59,7 @@ public final class SQLiteStore: Store {
     }
 
     private func guarded<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as StoreError {
-            throw error
-        } catch let error as ValidationFailure {
-            throw error
-        } catch is DatabaseError {
-            throw StoreError.unavailable
-        }
+        try await StoreError.guarding(log: { _ in }, body)
     }
 }
 
