@@ -79,8 +79,8 @@ public struct API: Sendable {
             return try await body()
         } catch let error as StoreError where error == .notFound {
             throw Problem.notFound
-        } catch let error as StoreError {
-            throw Problem(.serviceUnavailable, "the database is unavailable; nothing was changed: \(error == .unavailable ? "try again" : "\(error)")")
+        } catch is StoreError {
+            throw Problem(.serviceUnavailable, "the database is unavailable; nothing was changed, try again")
         } catch let failure as ValidationFailure {
             throw Problem.badRequest(failure)
         }

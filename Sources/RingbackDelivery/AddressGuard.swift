@@ -1,10 +1,18 @@
 import Foundation
 import NIOPosix
 import RingbackCore
+import Synchronization
 
 /// Resolves a delivery's host and refuses blocked addresses (contract section 10).
 /// The attempt then connects to the checked address: no second lookup that could rebind.
-struct AddressGuard: Sendable {
+/// Verdicts are kept for a few seconds, so a busy endpoint does not cost a lookup per attempt;
+/// a cached verdict is still a checked address, so rebinding gains nothing.
+final class AddressGuard: Sendable {
+    static let cacheLifetime: Duration = .seconds(30)
+    static let cacheLimit = 10_000
+
+    private let cache = Mutex<[String: (verdict: Result<Target, Failure>, expires: ContinuousClock.Instant)]>([:])
+
     /// A resolved, checked address to connect to.
     struct Target: Sendable, Hashable {
         let host: String
@@ -12,19 +20,41 @@ struct AddressGuard: Sendable {
         let address: String
     }
 
-    enum Failure: Error {
+    enum Failure: Error, Equatable {
         case blocked
         case lookupFailed
     }
 
-    /// Resolves `host` (or parses it when it is an IP literal) and checks every address.
+    /// The checked target for `host`, from the cache or a new lookup.
     func check(host: String) async throws -> Target {
+        let now = ContinuousClock.now
+        if let cached = cache.withLock({ $0[host] }), cached.expires > now { return try cached.verdict.get() }
+        let verdict: Result<Target, Failure>
+        do {
+            verdict = .success(try await resolve(host: host))
+        } catch let failure as Failure {
+            verdict = .failure(failure)
+        }
+        cache.withLock { cache in
+            if cache.count >= Self.cacheLimit { cache.removeAll() }
+            cache[host] = (verdict, now + Self.cacheLifetime)
+        }
+        return try verdict.get()
+    }
+
+    /// Resolves `host` (or parses it when it is an IP literal) and checks every address.
+    private func resolve(host: String) async throws(Failure) -> Target {
         let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
         if let literal = Self.parseLiteral(bare) {
             guard !AddressPolicy.isBlocked(literal) else { throw Failure.blocked }
             return Target(host: host, address: bare)
         }
-        let addresses = try await NIOThreadPool.singleton.runIfActive { try Self.lookup(bare) }
+        let addresses: [(bytes: [UInt8], text: String)]
+        do {
+            addresses = try await NIOThreadPool.singleton.runIfActive { try Self.lookup(bare) }
+        } catch {
+            throw .lookupFailed
+        }
         guard !addresses.isEmpty else { throw Failure.lookupFailed }
         // Every address must be allowed: a name that resolves to one private address is refused.
         guard !addresses.contains(where: { AddressPolicy.isBlocked($0.bytes) }) else { throw Failure.blocked }
