@@ -5,7 +5,7 @@ import RingbackCore
 extension SQLiteStore {
     public func claimDue(limit: Int, excluding: Set<UUID>, lease: Duration, owner: String, now: Millis) async throws -> [ClaimedDelivery] {
         let excluded = excluding.map(\.text)
-        return try await write { db in
+        return try await write(durable: false) { db in
             // A delivery is claimable when due, unleased, of an active webhook, and the oldest
             // pending delivery of its resource to its webhook (order per resource).
             let rows = try SQLRequest<Row>(literal: """
@@ -41,14 +41,14 @@ extension SQLiteStore {
 
     public func releaseClaims(_ seqs: [Int64]) async throws {
         guard !seqs.isEmpty else { return }
-        try await write { db in
+        try await write(durable: false) { db in
             try db.execute(literal: "UPDATE deliveries SET lease_until = NULL, lease_owner = NULL WHERE seq IN \(seqs)")
         }
     }
 
     public func record(_ outcomes: [AttemptOutcome], disableAfter: Duration, now: Millis) async throws {
         guard !outcomes.isEmpty else { return }
-        try await write { db in
+        try await write(durable: false) { db in
             let update = try db.cachedStatement(sql: """
                 UPDATE deliveries SET status = ?, attempt_count = ?, next_attempt_at = ?, last_attempt_at = ?,
                     last_status_code = ?, last_error = ?, lease_until = NULL, lease_owner = NULL

@@ -50,8 +50,23 @@ public final class SQLiteStore: Store {
     }
 
     /// A write transaction; database errors become `StoreError.unavailable`, store errors pass.
-    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await guarded { try await self.pool.write(body) }
+    /// A durable one (the default: anything the API confirms) is fsynced before it returns. The
+    /// delivery engine's own bookkeeping (leases, attempt outcomes) is not: losing its last
+    /// moments to a power cut only means an attempt is made again, and the next durable commit
+    /// syncs everything before it anyway.
+    func write<T: Sendable>(durable: Bool = true, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await guarded {
+            try await self.pool.writeWithoutTransaction { db in
+                if !durable { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+                defer { if !durable { try? db.execute(sql: "PRAGMA synchronous = FULL") } }
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return .commit
+                }
+                return result!
+            }
+        }
     }
 
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
