@@ -13,20 +13,22 @@ import Testing
 
     @Test func nothingAcceptedIsLostAcrossKill9() async throws {
         try await Receiver.run { receiver in
-            // Slow answers keep many attempts in flight when the process dies.
-            receiver.respond("/hook") { _, _ in .status(200) }
+            // Slow answers and a small per-webhook bound keep deliveries behind publishing, so
+            // the kill leaves accepted events undelivered.
+            receiver.respond("/hook") { _, _ in .delayed(.milliseconds(20), 200) }
             let folder = try ChildProcess.temporaryFolder()
             let port = try ChildProcess.freePort()
             let environment = [
                 "RINGBACK_ADMIN_TOKEN": Self.adminToken, "RINGBACK_PORT": String(port),
                 "RINGBACK_ALLOW_INSECURE_URLS": "1", "RINGBACK_ALLOW_PRIVATE_TARGETS": "1",
                 "RINGBACK_RETRY_SCHEDULE": "100ms,200ms,400ms", "RINGBACK_DELIVERY_TIMEOUT": "2s",
+                "RINGBACK_MAX_IN_FLIGHT_PER_WEBHOOK": "8",
             ]
             let first = try ChildProcess(["serve"], environment: environment, directory: folder)
             try await waitUntilHealthy(port: port)
             let base = "http://127.0.0.1:\(port)"
             let customer = try await post(base + "/v1.0/customers", token: Self.adminToken, json: #"{"name":"crash"}"#)
-            let customerID = try #require(customer["id"]?.stringValue)
+            let customerID = try #require(customer["id"]?.stringValue, "\(String(decoding: customer.serialized(), as: UTF8.self))")
             let key = try #require(customer["accesskey"]?["token"]?.stringValue)
             _ = try await post(base + "/v1.0/webhooks", token: key,
                                json: #"{"url":"\#(receiver.url("/hook"))","event_types":["*"]}"#)

@@ -17,10 +17,7 @@ extension PostgresStore {
                       AND (d.lease_until IS NULL OR d.lease_until <= \(now))
                       AND w.status = 'active'
                       AND NOT (d.webhook_id = ANY(\(excluded)::text[]))
-                      AND NOT EXISTS (
-                          SELECT 1 FROM deliveries p
-                          WHERE p.status = 'pending' AND p.webhook_id = d.webhook_id
-                            AND p.resource_key = d.resource_key AND p.seq < d.seq)
+                      AND \(unescaped: StoredSQL.isResourceHead)
                     ORDER BY d.next_attempt_at, d.seq
                     LIMIT \(limit)
                     FOR UPDATE OF d SKIP LOCKED)
@@ -33,7 +30,7 @@ extension PostgresStore {
             guard !rows.isEmpty else { return [] }
             let webhookIDs = Array(Set(rows.map { $0.text("webhook_id") }))
             let webhooks = try await connection.rows("""
-                SELECT \(unescaped: StoredColumns.webhook) FROM webhooks WHERE id = ANY(\(webhookIDs)::text[])
+                SELECT \(unescaped: StoredSQL.webhook) FROM webhooks WHERE id = ANY(\(webhookIDs)::text[])
                 """, logger: self.logger).reduce(into: [String: Webhook]()) { $0[$1.text("id")] = $1.webhook }
             return rows.sorted { $0.integer("seq") < $1.integer("seq") }
                 .compactMap { row in webhooks[row.text("webhook_id")].map { row.claimed(webhook: $0) } }
@@ -111,10 +108,7 @@ extension PostgresStore {
         let rows = try await rows("""
             SELECT (SELECT d.next_attempt_at FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
                     WHERE d.status = 'pending' AND d.next_attempt_at > \(now) AND w.status = 'active'
-                      AND NOT EXISTS (
-                          SELECT 1 FROM deliveries p
-                          WHERE p.status = 'pending' AND p.webhook_id = d.webhook_id
-                            AND p.resource_key = d.resource_key AND p.seq < d.seq)
+                      AND \(unescaped: StoredSQL.isResourceHead)
                     ORDER BY d.next_attempt_at LIMIT 1) AS due,
                    (SELECT MIN(lease_until) FROM deliveries WHERE lease_until IS NOT NULL AND lease_until > \(now)) AS lease
             """)
@@ -131,7 +125,7 @@ extension PostgresStore {
         try await transaction { connection in
             try await Self.requireWebhook(connection, customerID: customerID, id: webhookID, logger: self.logger)
             let rows = try await connection.rows("""
-                SELECT \(unescaped: StoredColumns.delivery) FROM deliveries d JOIN events e ON e.seq = d.event_seq
+                SELECT \(unescaped: StoredSQL.delivery) FROM deliveries d JOIN events e ON e.seq = d.event_seq
                 WHERE d.webhook_id = \(webhookID.text) AND d.seq < \(page.before ?? Int64.max)
                   AND (\(status?.rawValue)::text IS NULL OR d.status = \(status?.rawValue))
                   AND (\(eventID)::text IS NULL OR e.id = \(eventID))
@@ -145,7 +139,7 @@ extension PostgresStore {
         try await transaction { connection in
             try await Self.requireWebhook(connection, customerID: customerID, id: webhookID, logger: self.logger)
             guard let row = try await connection.rows("""
-                SELECT \(unescaped: StoredColumns.delivery) FROM deliveries d JOIN events e ON e.seq = d.event_seq
+                SELECT \(unescaped: StoredSQL.delivery) FROM deliveries d JOIN events e ON e.seq = d.event_seq
                 WHERE d.id = \(id.text) AND d.webhook_id = \(webhookID.text)
                 """, logger: self.logger).first
             else { throw StoreError.notFound }

@@ -43,7 +43,7 @@ extension PostgresStore {
             """, logger: logger)
         guard let seq = inserted.first?.integer("seq") else {
             let existing = try await connection.rows("""
-                SELECT \(unescaped: StoredColumns.event) FROM events WHERE customer_id = \(event.customerID.text) AND id = \(event.id)
+                SELECT \(unescaped: StoredSQL.event) FROM events WHERE customer_id = \(event.customerID.text) AND id = \(event.id)
                 """, logger: logger)
             guard let row = existing.first else { throw StoreError.unavailable }
             return PublishResult(event: row.event, created: false, deliveryCount: 0)
@@ -66,7 +66,7 @@ extension PostgresStore {
 
     public func listEvents(customerID: UUID, type: String?, resourceID: String?, _ page: PageRequest) async throws -> Page<Event> {
         let rows = try await rows("""
-            SELECT \(unescaped: StoredColumns.event) FROM events
+            SELECT \(unescaped: StoredSQL.event) FROM events
             WHERE customer_id = \(customerID.text) AND seq < \(page.before ?? Int64.max)
               AND (\(type)::text IS NULL OR type = \(type)) AND (\(resourceID)::text IS NULL OR resource_id = \(resourceID))
             ORDER BY seq DESC LIMIT \(page.size + 1)
@@ -76,7 +76,7 @@ extension PostgresStore {
 
     public func event(customerID: UUID, id: String) async throws -> Event {
         guard let row = try await rows("""
-            SELECT \(unescaped: StoredColumns.event) FROM events WHERE customer_id = \(customerID.text) AND id = \(id)
+            SELECT \(unescaped: StoredSQL.event) FROM events WHERE customer_id = \(customerID.text) AND id = \(id)
             """).first
         else { throw StoreError.notFound }
         return row.event

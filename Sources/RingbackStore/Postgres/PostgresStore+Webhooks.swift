@@ -20,7 +20,7 @@ extension PostgresStore {
 
     public func listWebhooks(customerID: UUID, _ page: PageRequest) async throws -> Page<Webhook> {
         let rows = try await rows("""
-            SELECT \(unescaped: StoredColumns.webhook) FROM webhooks
+            SELECT \(unescaped: StoredSQL.webhook) FROM webhooks
             WHERE customer_id = \(customerID.text) AND seq < \(page.before ?? Int64.max)
             ORDER BY seq DESC LIMIT \(page.size + 1)
             """)
@@ -29,7 +29,7 @@ extension PostgresStore {
 
     public func webhook(customerID: UUID, id: UUID) async throws -> Webhook {
         guard let row = try await rows("""
-            SELECT \(unescaped: StoredColumns.webhook) FROM webhooks WHERE id = \(id.text) AND customer_id = \(customerID.text)
+            SELECT \(unescaped: StoredSQL.webhook) FROM webhooks WHERE id = \(id.text) AND customer_id = \(customerID.text)
             """).first
         else { throw StoreError.notFound }
         return row.webhook
@@ -39,7 +39,7 @@ extension PostgresStore {
         let updated = try await transaction { connection in
             // FOR UPDATE: concurrent updates of one webhook apply one after the other.
             guard let row = try await connection.rows("""
-                SELECT \(unescaped: StoredColumns.webhook) FROM webhooks
+                SELECT \(unescaped: StoredSQL.webhook) FROM webhooks
                 WHERE id = \(id.text) AND customer_id = \(customerID.text) FOR UPDATE
                 """, logger: self.logger).first
             else { throw StoreError.notFound }
@@ -67,7 +67,7 @@ extension PostgresStore {
     public func deleteWebhook(customerID: UUID, id: UUID) async throws -> Webhook {
         guard let row = try await rows("""
             DELETE FROM webhooks WHERE id = \(id.text) AND customer_id = \(customerID.text)
-            RETURNING \(unescaped: StoredColumns.webhook)
+            RETURNING \(unescaped: StoredSQL.webhook)
             """).first
         else { throw StoreError.notFound }
         return row.webhook

@@ -18,10 +18,7 @@ extension SQLiteStore {
                   AND (d.lease_until IS NULL OR d.lease_until <= \(now))
                   AND w.status = 'active'
                   AND d.webhook_id NOT IN \(excluded)
-                  AND NOT EXISTS (
-                      SELECT 1 FROM deliveries p
-                      WHERE p.status = 'pending' AND p.webhook_id = d.webhook_id
-                        AND p.resource_key = d.resource_key AND p.seq < d.seq)
+                  AND \(sql: StoredSQL.isResourceHead)
                 ORDER BY d.next_attempt_at, d.seq
                 LIMIT \(limit)
                 """).fetchAll(db)
@@ -33,7 +30,7 @@ extension SQLiteStore {
                 """)
             let webhookIDs = Set(rows.map { $0["webhook_id"] as String })
             let webhooks = try SQLRequest<Row>(literal: """
-                SELECT \(sql: StoredColumns.webhook) FROM webhooks WHERE id IN \(Array(webhookIDs))
+                SELECT \(sql: StoredSQL.webhook) FROM webhooks WHERE id IN \(Array(webhookIDs))
                 """).fetchAll(db).reduce(into: [String: Webhook]()) { $0[$1["id"]] = $1.webhook }
             return rows.map { $0.claimed(webhook: webhooks[$0["webhook_id"]]!) }
         }
@@ -111,10 +108,7 @@ extension SQLiteStore {
             let due = try Millis.fetchOne(db, sql: """
                 SELECT d.next_attempt_at FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
                 WHERE d.status = 'pending' AND d.next_attempt_at > ? AND w.status = 'active'
-                  AND NOT EXISTS (
-                      SELECT 1 FROM deliveries p
-                      WHERE p.status = 'pending' AND p.webhook_id = d.webhook_id
-                        AND p.resource_key = d.resource_key AND p.seq < d.seq)
+                  AND \(StoredSQL.isResourceHead)
                 ORDER BY d.next_attempt_at LIMIT 1
                 """, arguments: [now])
             let lease = try Millis.fetchOne(db, sql: """
@@ -133,7 +127,7 @@ extension SQLiteStore {
         try await read { db in
             _ = try Self.fetchWebhook(db, customerID: customerID, id: webhookID)
             var sql: SQL = """
-                SELECT \(sql: StoredColumns.delivery) FROM deliveries d JOIN events e ON e.seq = d.event_seq
+                SELECT \(sql: StoredSQL.delivery) FROM deliveries d JOIN events e ON e.seq = d.event_seq
                 WHERE d.webhook_id = \(webhookID.text) AND d.seq < \(page.before ?? Int64.max)
                 """
             if let status { sql += " AND d.status = \(status.rawValue)" }
@@ -147,7 +141,7 @@ extension SQLiteStore {
         try await read { db in
             _ = try Self.fetchWebhook(db, customerID: customerID, id: webhookID)
             guard let row = try Row.fetchOne(db, sql: """
-                SELECT \(StoredColumns.delivery) FROM deliveries d JOIN events e ON e.seq = d.event_seq
+                SELECT \(StoredSQL.delivery) FROM deliveries d JOIN events e ON e.seq = d.event_seq
                 WHERE d.id = ? AND d.webhook_id = ?
                 """, arguments: [id.text, webhookID.text])
             else { throw StoreError.notFound }

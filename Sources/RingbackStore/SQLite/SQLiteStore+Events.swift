@@ -43,7 +43,7 @@ extension SQLiteStore {
             Data(body), event.createdAt,
         ])
         guard let seq else {
-            let row = try Row.fetchOne(db, sql: "SELECT \(StoredColumns.event) FROM events WHERE customer_id = ? AND id = ?",
+            let row = try Row.fetchOne(db, sql: "SELECT \(StoredSQL.event) FROM events WHERE customer_id = ? AND id = ?",
                                        arguments: [event.customerID.text, event.id])!
             return PublishResult(event: row.event, created: false, deliveryCount: 0)
         }
@@ -64,7 +64,7 @@ extension SQLiteStore {
 
     public func listEvents(customerID: UUID, type: String?, resourceID: String?, _ page: PageRequest) async throws -> Page<Event> {
         try await read { db in
-            var sql: SQL = "SELECT \(sql: StoredColumns.event) FROM events WHERE customer_id = \(customerID.text) AND seq < \(page.before ?? Int64.max)"
+            var sql: SQL = "SELECT \(sql: StoredSQL.event) FROM events WHERE customer_id = \(customerID.text) AND seq < \(page.before ?? Int64.max)"
             if let type { sql += " AND type = \(type)" }
             if let resourceID { sql += " AND resource_id = \(resourceID)" }
             sql += " ORDER BY seq DESC LIMIT \(page.size + 1)"
@@ -75,7 +75,7 @@ extension SQLiteStore {
 
     public func event(customerID: UUID, id: String) async throws -> Event {
         try await read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT \(StoredColumns.event) FROM events WHERE customer_id = ? AND id = ?",
+            guard let row = try Row.fetchOne(db, sql: "SELECT \(StoredSQL.event) FROM events WHERE customer_id = ? AND id = ?",
                                              arguments: [customerID.text, id])
             else { throw StoreError.notFound }
             return row.event

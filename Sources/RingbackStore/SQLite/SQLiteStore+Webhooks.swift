@@ -17,7 +17,7 @@ extension SQLiteStore {
     public func listWebhooks(customerID: UUID, _ page: PageRequest) async throws -> Page<Webhook> {
         try await read { db in
             let rows = try Row.fetchAll(db, sql: """
-                SELECT \(StoredColumns.webhook) FROM webhooks
+                SELECT \(StoredSQL.webhook) FROM webhooks
                 WHERE customer_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?
                 """, arguments: [customerID.text, page.before ?? Int64.max, page.size + 1])
             return makePage(rows, size: page.size, \.webhook)
@@ -59,13 +59,13 @@ extension SQLiteStore {
 
     static func fetchWebhook(_ db: Database, customerID: UUID, id: UUID) throws -> Webhook {
         guard let row = try Row.fetchOne(db, sql: """
-            SELECT \(StoredColumns.webhook) FROM webhooks WHERE id = ? AND customer_id = ?
+            SELECT \(StoredSQL.webhook) FROM webhooks WHERE id = ? AND customer_id = ?
             """, arguments: [id.text, customerID.text])
         else { throw StoreError.notFound }
         return row.webhook
     }
 
-    /// The columns from `id` to `disabled_reason`, in `StoredColumns.webhook` order.
+    /// The columns from `id` to `disabled_reason`, in `StoredSQL.webhook` order.
     private static func webhookArguments(_ webhook: Webhook) -> StatementArguments {
         [
             webhook.id.text, webhook.customerID.text, webhook.name, webhook.detail, webhook.url,

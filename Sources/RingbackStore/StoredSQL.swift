@@ -1,5 +1,15 @@
-/// Column lists both backends select, so that `StoredRow` decodes their rows alike.
-enum StoredColumns {
+/// Column lists both backends select, so that `StoredRow` decodes their rows alike, and the
+/// SQL both speak for the ordering rule.
+enum StoredSQL {
+    /// True for a delivery `d` that is the oldest pending one of its resource to its webhook: the
+    /// only one of them that may be attempted (order per resource).
+    static let isResourceHead = """
+        NOT EXISTS (
+            SELECT 1 FROM deliveries p
+            WHERE p.status = 'pending' AND p.webhook_id = d.webhook_id
+              AND p.resource_key = d.resource_key AND p.seq < d.seq)
+        """
+
     static let webhook = """
         seq, id, customer_id, name, detail, url, method, event_types, headers, secret, retired_secrets,
         status, disabled_reason, created_at, updated_at
