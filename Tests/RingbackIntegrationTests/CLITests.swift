@@ -64,7 +64,7 @@ import Testing
         let port = try ChildProcess.freePort()
         let child = try ChildProcess(["serve", "--port", String(port)], directory: folder)
         defer { child.kill() }
-        try await waitUntilHealthy(port: port)
+        try await waitUntilHealthy(port: port, child: child)
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("ringback.sqlite").path))
 
         // A second serve on the same file refuses to start, saying why.
@@ -79,10 +79,15 @@ import Testing
     }
 }
 
-/// Polls `/healthz` until it answers 200, failing after `timeout`.
-func waitUntilHealthy(port: Int, timeout: Duration = .seconds(30)) async throws {
+/// Polls `/healthz` until it answers 200, failing after `timeout`, or at once when `child`
+/// (the server expected on that port) has exited.
+func waitUntilHealthy(port: Int, child: ChildProcess? = nil, timeout: Duration = .seconds(30)) async throws {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
+        if let child, !child.process.isRunning {
+            Issue.record("ringback for port \(port) exited: \(child.output.stderr.suffix(500))")
+            throw CancellationError()
+        }
         let request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/healthz")
         if let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(2)), response.status == .ok { return }
         try await Task.sleep(for: .milliseconds(50))

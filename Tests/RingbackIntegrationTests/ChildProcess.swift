@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 /// The real `ringback` binary, run as a child process.
@@ -78,8 +79,20 @@ final class ChildProcess: @unchecked Sendable {
         return folder
     }
 
-    /// A loopback port nobody listens on now.
+    /// Ports already handed out in this test process: the kernel may offer a just-closed port
+    /// again, and two tests must never start servers on the same one.
+    private static let handedOut = Mutex<Set<Int>>([])
+
+    /// A loopback port nobody listens on now, never handed out before in this process.
     static func freePort() throws -> Int {
+        for _ in 0..<100 {
+            let port = try anyFreePort()
+            if handedOut.withLock({ $0.insert(port).inserted }) { return port }
+        }
+        throw CancellationError()
+    }
+
+    private static func anyFreePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()

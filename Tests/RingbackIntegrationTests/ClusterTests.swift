@@ -32,7 +32,7 @@ import Testing
                                  directory: try ChildProcess.temporaryFolder())
             }
             defer { nodes.forEach { $0.kill(SIGKILL) } }
-            for port in ports { try await waitUntilHealthy(port: port) }
+            for (port, node) in zip(ports, nodes) { try await waitUntilHealthy(port: port, child: node) }
             let bases = ports.map { "http://127.0.0.1:\($0)" }
 
             let customer = try await post(bases[0] + "/v1.0/customers", token: Self.adminToken, json: #"{"name":"cluster"}"#)
@@ -112,7 +112,7 @@ import Testing
             let node = try ChildProcess(["serve"], environment: Self.environment(database: database, port: port),
                                         directory: try ChildProcess.temporaryFolder())
             defer { node.kill(SIGKILL) }
-            try await waitUntilHealthy(port: port)
+            try await waitUntilHealthy(port: port, child: node)
             let base = "http://127.0.0.1:\(port)"
             let customer = try await post(base + "/v1.0/customers", token: Self.adminToken, json: #"{"name":"lost"}"#)
             let customerID = try #require(customer["id"]?.stringValue)

@@ -25,7 +25,7 @@ import Testing
                 "RINGBACK_MAX_IN_FLIGHT_PER_WEBHOOK": "8",
             ]
             let first = try ChildProcess(["serve"], environment: environment, directory: folder)
-            try await waitUntilHealthy(port: port)
+            try await waitUntilHealthy(port: port, child: first)
             let base = "http://127.0.0.1:\(port)"
             let customer = try await post(base + "/v1.0/customers", token: Self.adminToken, json: #"{"name":"crash"}"#)
             let customerID = try #require(customer["id"]?.stringValue, "\(String(decoding: customer.serialized(), as: UTF8.self))")
@@ -70,7 +70,7 @@ import Testing
 
             let server = try ChildProcess(["serve"], environment: environment, directory: folder)
             defer { server.kill(SIGKILL) }
-            try await waitUntilHealthy(port: port)
+            try await waitUntilHealthy(port: port, child: server)
             let delivered = try await receiver.wait(timeout: .seconds(120)) { requests in
                 owed.isSubset(of: Set(requests.compactMap { $0.header("webhook-id") }))
             }
