@@ -16,6 +16,9 @@ extension API {
                     NewEvent(id: submission.id ?? EventID.generate(milliseconds: now), customerID: submission.customerID,
                              type: submission.type, resourceID: submission.resourceID, data: submission.data, createdAt: now)
                 }
+                if let index = events.firstIndex(where: { $0.body.count > EventValidator.maxEventBytes }) {
+                    throw Problem(.contentTooLarge, "\(batch ? "events[\(index)]" : "the event") is larger than 256 KiB")
+                }
                 let results = try await storeCall { try await store.publish(events) }
                 publishedCounter.increment(by: results.lazy.filter(\.created).count)
                 if batch {
@@ -49,7 +52,6 @@ extension API {
     static func submissions(_ body: JSONValue) throws -> [EventSubmission] {
         guard case .object = body else { throw Problem.badRequest(field: "body", "must be a JSON object") }
         guard let batch = body["events"] else {
-            try checkSize(body, name: "the event")
             switch EventValidator.validate(body) {
             case .success(let submission): return [submission]
             case .failure(let failure): throw Problem.badRequest(failure)
@@ -62,7 +64,6 @@ extension API {
         var submissions: [EventSubmission] = []
         var errors: [FieldError] = []
         for (index, value) in values.enumerated() {
-            try checkSize(value, name: "events[\(index)]")
             switch EventValidator.validate(value, prefix: "events[\(index)].") {
             case .success(let submission): submissions.append(submission)
             case .failure(let failure): errors += failure.errors
@@ -72,11 +73,5 @@ extension API {
             throw Problem(.badRequest, "the batch was rejected: \(ValidationFailure(errors).summary)", errors: errors)
         }
         return submissions
-    }
-
-    private static func checkSize(_ event: JSONValue, name: String) throws {
-        guard event.serialized().count <= EventValidator.maxEventBytes else {
-            throw Problem(.contentTooLarge, "\(name) is larger than 256 KiB")
-        }
     }
 }

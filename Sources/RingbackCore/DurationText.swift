@@ -32,11 +32,6 @@ extension Duration {
         let (seconds, attoseconds) = components
         return seconds * 1_000 + attoseconds / 1_000_000_000_000_000
     }
-
-    /// Seconds as a Double.
-    public var seconds: Double {
-        Double(milliseconds) / 1_000
-    }
 }
 
 extension Character {

@@ -87,6 +87,9 @@ public struct NewEvent: Sendable, Hashable {
     public let resourceID: String
     public let data: JSONValue
     public let createdAt: Millis
+    /// The body every attempt sends, built once here:
+    /// `{"id","type","resource_type","timestamp","data"}`.
+    public let body: [UInt8]
 
     public init(id: String, customerID: UUID, type: EventType, resourceID: String, data: JSONValue, createdAt: Millis) {
         self.id = id
@@ -95,11 +98,7 @@ public struct NewEvent: Sendable, Hashable {
         self.resourceID = resourceID
         self.data = data
         self.createdAt = createdAt
-    }
-
-    /// The body every attempt sends: `{"id","type","resource_type","timestamp","data"}`.
-    public var body: [UInt8] {
-        JSONValue.object([
+        self.body = JSONValue.object([
             JSONMember("id", .string(id)),
             JSONMember("type", .string(type.name)),
             JSONMember("resource_type", .string(type.resourceType)),
