@@ -210,6 +210,20 @@ public struct AttemptOutcome: Sendable {
         self.attempt = attempt
         self.next = next
     }
+
+    /// The delivery's status and next attempt time once this outcome is recorded.
+    var settledState: (status: DeliveryStatus, nextAttemptAt: Millis?) {
+        switch next {
+        case .succeeded: (.succeeded, nil)
+        case .retry(let at): (.pending, at)
+        case .failed, .disableWebhook: (.failed, nil)
+        }
+    }
+
+    /// Why a webhook whose attempts all failed for `period` was disabled.
+    static func staleReason(_ period: Duration) -> String {
+        "disabled by Ringback: every attempt failed for " + DurationText.format(period)
+    }
 }
 
 /// A page of a newest-first listing; `next` continues after its last item.

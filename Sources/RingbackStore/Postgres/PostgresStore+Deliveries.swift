@@ -52,11 +52,7 @@ extension PostgresStore {
         try await transaction { connection in
             for outcome in outcomes {
                 let attempt = outcome.attempt
-                let (status, nextAt): (DeliveryStatus, Millis?) = switch outcome.next {
-                case .succeeded: (.succeeded, nil)
-                case .retry(let at): (.pending, at)
-                case .failed, .disableWebhook: (.failed, nil)
-                }
+                let (status, nextAt) = outcome.settledState
                 let number = Int64(attempt.number)
                 let statusCode = attempt.statusCode.map(Int64.init)
                 // A stale outcome (the lease expired and another attempt was recorded) changes nothing.
@@ -86,7 +82,7 @@ extension PostgresStore {
                         WHERE id = \(webhookID) AND status = 'active'
                         """, logger: self.logger)
                 case .retry, .failed:
-                    let reason = "disabled by Ringback: every attempt failed for " + DurationText.format(disableAfter)
+                    let reason = AttemptOutcome.staleReason(disableAfter)
                     try await connection.query("""
                         UPDATE webhooks SET failing_since = COALESCE(failing_since, \(attempt.startedAt)),
                             status = CASE WHEN COALESCE(failing_since, \(attempt.startedAt)) <= \(now - disableAfter.milliseconds)

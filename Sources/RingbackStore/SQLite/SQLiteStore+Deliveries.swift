@@ -64,17 +64,12 @@ extension SQLiteStore {
                 WHERE id = ? AND status = 'active'
                 """)
             let disableStale = try db.cachedStatement(sql: """
-                UPDATE webhooks SET status = 'disabled', updated_at = ?,
-                    disabled_reason = 'disabled by Ringback: every attempt failed for ' || ?
+                UPDATE webhooks SET status = 'disabled', updated_at = ?, disabled_reason = ?
                 WHERE id = ? AND status = 'active' AND failing_since <= ?
                 """)
             for outcome in outcomes {
                 let attempt = outcome.attempt
-                let (status, nextAt): (DeliveryStatus, Millis?) = switch outcome.next {
-                case .succeeded: (.succeeded, nil)
-                case .retry(let at): (.pending, at)
-                case .failed, .disableWebhook: (.failed, nil)
-                }
+                let (status, nextAt) = outcome.settledState
                 try update.execute(arguments: [
                     status.rawValue, attempt.number, nextAt, attempt.startedAt, attempt.statusCode, attempt.error,
                     outcome.deliverySeq, attempt.number - 1,
@@ -94,7 +89,7 @@ extension SQLiteStore {
                 case .retry, .failed:
                     try failing.execute(arguments: [attempt.startedAt, webhookID])
                     try disableStale.execute(arguments: [
-                        now, DurationText.format(disableAfter), webhookID, now - disableAfter.milliseconds,
+                        now, AttemptOutcome.staleReason(disableAfter), webhookID, now - disableAfter.milliseconds,
                     ])
                 }
             }
