@@ -19,22 +19,31 @@ extension APIHarness {
         try await call(.get, "/v1.0/webhooks/\(webhook)/deliveries?page_size=100\(query)", token: customer.token).results
     }
 
+    /// Polls `condition` every 20 ms until it holds, failing after `timeout` with `describe`'s account.
+    func eventually(timeout: Duration = .seconds(20), sourceLocation: SourceLocation = #_sourceLocation,
+                    _ describe: @autoclosure () -> String = "condition",
+                    _ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        Issue.record("\(describe()) did not hold within \(timeout)", sourceLocation: sourceLocation)
+        throw CancellationError()
+    }
+
     /// Polls one delivery until `condition` holds, failing after `timeout`.
     @discardableResult
     func waitForDelivery(_ customer: TestCustomer, webhook: String, delivery: String, timeout: Duration = .seconds(20),
                          sourceLocation: SourceLocation = #_sourceLocation,
-                         until condition: (JSONValue) -> Bool) async throws -> JSONValue {
-        let deadline = ContinuousClock.now + timeout
+                         until condition: @escaping (JSONValue) -> Bool) async throws -> JSONValue {
         var last: JSONValue = .null
-        while ContinuousClock.now < deadline {
-            let reply = try await call(.get, "/v1.0/webhooks/\(webhook)/deliveries/\(delivery)", token: customer.token)
-            last = reply.json ?? .null
-            if condition(last) { return last }
-            try await Task.sleep(for: .milliseconds(20))
+        try await eventually(timeout: timeout, sourceLocation: sourceLocation,
+                             "delivery condition (last seen: \(String(decoding: last.serialized(), as: UTF8.self)))") {
+            last = try await call(.get, "/v1.0/webhooks/\(webhook)/deliveries/\(delivery)", token: customer.token).json ?? .null
+            return condition(last)
         }
-        Issue.record("delivery condition did not hold within \(timeout): \(String(decoding: last.serialized(), as: UTF8.self))",
-                     sourceLocation: sourceLocation)
-        throw CancellationError()
+        return last
     }
 
     /// The only delivery of a webhook, waited for until it settles as `status`.

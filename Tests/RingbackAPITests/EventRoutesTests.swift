@@ -53,7 +53,8 @@ import Testing
                 .expectProblem(.badRequest, fields: ["events[1].customer_id"])
             #expect(try await api.call(.get, "/v1.0/events", token: customer.token).results.isEmpty)
 
-            let accepted = try await api.admin(.post, "/v1.0/events", json: #"{"events":[\#(good),\#(good.replacingOccurrences(of: "c1", with: "c9"))]}"#)
+            let other = #"{"customer_id":"\#(customer.id)","type":"call_hangup","data":{"id":"c9"}}"#
+            let accepted = try await api.admin(.post, "/v1.0/events", json: #"{"events":[\#(good),\#(other)]}"#)
             #expect(accepted.status == .accepted)
             #expect(accepted.results.count == 2)
             #expect(accepted.results.map { $0["resource_id"] } == [.string("c1"), .string("c9")])

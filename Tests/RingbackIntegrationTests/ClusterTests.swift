@@ -49,12 +49,9 @@ import Testing
                 for (node, base) in bases.enumerated() {
                     group.addTask {
                         for batch in 0..<12 {
-                            let events = (0..<10).map { index in
-                                #"{"customer_id":"\#(customerID)","type":"call_updated","data":{"id":"n\#(node)-r\#(index)","batch":\#(batch)}}"#
-                            }
-                            guard let reply = try? await post(base + "/v1.0/events", token: Self.adminToken,
-                                                              json: #"{"events":[\#(events.joined(separator: ","))]}"#, expect: 202),
-                                  case .array(let results)? = reply["result"]
+                            guard let results = await publishBatch(
+                                base, token: Self.adminToken, customerID: customerID, type: "call_updated",
+                                resources: (0..<10).map { "n\(node)-r\($0)" }, extra: #","batch":\#(batch)"#)
                             else {
                                 if killed.get() { return }
                                 continue

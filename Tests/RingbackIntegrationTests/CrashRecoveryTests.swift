@@ -40,12 +40,9 @@ import Testing
                 for worker in 0..<4 {
                     group.addTask {
                         for batch in 0..<25 {
-                            let events = (0..<10).map { index in
-                                #"{"customer_id":"\#(customerID)","type":"call_hangup","data":{"id":"call-\#(worker)-\#(batch)-\#(index)"}}"#
-                            }
-                            guard let reply = try? await post(base + "/v1.0/events", token: Self.adminToken,
-                                                              json: #"{"events":[\#(events.joined(separator: ","))]}"#, expect: 202),
-                                  case .array(let results)? = reply["result"]
+                            guard let results = await publishBatch(
+                                base, token: Self.adminToken, customerID: customerID, type: "call_hangup",
+                                resources: (0..<10).map { "call-\(worker)-\(batch)-\($0)" })
                             else {
                                 // Refused or cut off by the kill: not accepted, so not owed.
                                 if killed.get() { return }

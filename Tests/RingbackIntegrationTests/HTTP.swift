@@ -37,3 +37,15 @@ final class Shared<T: Sendable>: Sendable {
     func get() -> T { value.withLock { $0 } }
     func update(_ change: (inout T) -> Void) { value.withLock { change(&$0) } }
 }
+
+/// Publishes one batch as the operator, one event of `type` per resource id; answers the events
+/// it accepted, or nil when the node refused it or died during the request (nothing owed then).
+func publishBatch(_ base: String, token: String, customerID: String, type: String, resources: [String],
+                  extra: String = "") async -> [JSONValue]? {
+    let events = resources.map { #"{"customer_id":"\#(customerID)","type":"\#(type)","data":{"id":"\#($0)"\#(extra)}}"# }
+    guard let reply = try? await post(base + "/v1.0/events", token: token,
+                                      json: #"{"events":[\#(events.joined(separator: ","))]}"#, expect: 202),
+          case .array(let results)? = reply["result"]
+    else { return nil }
+    return results
+}
