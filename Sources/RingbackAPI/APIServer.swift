@@ -12,6 +12,8 @@ public struct APIConfiguration: Sendable {
     public var allowInsecureURLs: Bool
     /// How long a rotated-out secret keeps signing.
     public var retiredSecretLifetime: Duration = .seconds(24 * 3600)
+    /// Webhooks one customer may have (`--max-webhooks-per-customer`).
+    public var maxWebhooksPerCustomer = 100
     /// Prometheus text for `/metrics`.
     public var metricsText: @Sendable () async -> String = { "" }
     /// The clock of every timestamp the API assigns, in milliseconds since 1970.
@@ -67,6 +69,7 @@ public struct API: Sendable {
     public func router() -> Router<AppContext> {
         let router = Router(context: AppContext.self)
         router.add(middleware: ProblemMiddleware(routes: routeTable))
+        router.add(middleware: BodyLimitMiddleware())
         for endpoint in endpoints {
             router.on(RouterPath(endpoint.path), method: endpoint.method, use: endpoint.handler)
         }
@@ -79,6 +82,8 @@ public struct API: Sendable {
             return try await body()
         } catch let error as StoreError where error == .notFound {
             throw Problem.notFound
+        } catch let error as StoreError where error.conflictMessage != nil {
+            throw Problem(.conflict, error.conflictMessage!)
         } catch is StoreError {
             throw Problem(.serviceUnavailable, "the database is unavailable; nothing was changed, try again")
         } catch let failure as ValidationFailure {

@@ -21,7 +21,7 @@ struct Authenticator: Sendable {
             let parts = header.split(separator: " ", maxSplits: 1)
             token = parts.count == 2 && parts[0].lowercased() == "bearer" ? String(parts[1]) : nil
         } else {
-            token = request.query("accesskey")
+            token = request.uri.queryParameters.get("accesskey")
         }
         guard let token, !token.isEmpty else { throw Problem.unauthorized }
         let hash = CredentialHash.of(token)

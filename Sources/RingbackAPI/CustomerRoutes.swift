@@ -63,6 +63,7 @@ extension API {
         var errors: [FieldError] = []
         var name = ""
         switch body["name"] {
+        case .string(let text)? where !StorableText.isStorable(text): errors.append(FieldError(field: "name", message: StorableText.nulMessage))
         case .string(let text)? where !text.isEmpty && text.count <= 255: name = text
         case .string?: errors.append(FieldError(field: "name", message: "must be 1 to 255 characters"))
         case nil, .null?: errors.append(FieldError(field: "name", message: "is required"))
@@ -70,6 +71,7 @@ extension API {
         }
         var detail = ""
         switch body["detail"] {
+        case .string(let text)? where !StorableText.isStorable(text): errors.append(FieldError(field: "detail", message: StorableText.nulMessage))
         case .string(let text)? where text.count <= 2000: detail = text
         case .string?: errors.append(FieldError(field: "detail", message: "must be at most 2000 characters"))
         case nil, .null?: break

@@ -11,13 +11,13 @@ extension API {
                 let webhookID = try context.parameters.uuid("id")
                 let page = try request.pageRequest()
                 var status: DeliveryStatus?
-                if let text = request.query("status"), !text.isEmpty {
+                if let text = try request.query("status"), !text.isEmpty {
                     guard let value = DeliveryStatus(rawValue: text) else {
                         throw Problem.badRequest(field: "status", "must be pending, succeeded or failed")
                     }
                     status = value
                 }
-                let eventID = request.query("event_id").flatMap { $0.isEmpty ? nil : $0 }
+                let eventID = try request.idQuery("event_id")
                 let deliveries = try await storeCall {
                     try await store.listDeliveries(customerID: customerID, webhookID: webhookID, status: status,
                                                    eventID: eventID, page)

@@ -30,11 +30,11 @@ extension API {
             Endpoint(.get, "/v1.0/events") { request, _ in
                 let customerID = try await auth.requireCustomer(request)
                 let page = try request.pageRequest()
-                let type = request.query("type").flatMap { $0.isEmpty ? nil : $0 }
+                let type = try request.idQuery("type")
                 if let type, EventCatalog.eventType(named: type) == nil, type != EventCatalog.testEvent.name {
                     throw Problem.badRequest(field: "type", "unknown event type '\(type)'")
                 }
-                let resourceID = request.query("resource_id").flatMap { $0.isEmpty ? nil : $0 }
+                let resourceID = try request.idQuery("resource_id")
                 let events = try await storeCall {
                     try await store.listEvents(customerID: customerID, type: type, resourceID: resourceID, page)
                 }
@@ -42,7 +42,8 @@ extension API {
             },
             Endpoint(.get, "/v1.0/events/:id") { request, context in
                 let customerID = try await auth.requireCustomer(request)
-                guard let id = context.parameters.get("id") else { throw Problem.notFound }
+                // Every event id, given or assigned, is 1 to 64 of A-Za-z0-9_-: anything else names none.
+                guard let id = context.parameters.get("id"), EventID.isValidClientID(id) else { throw Problem.notFound }
                 return JSONResponse.make(.ok, .event(try await storeCall { try await store.event(customerID: customerID, id: id) }))
             },
         ]

@@ -25,7 +25,8 @@ extension JSONValue {
         ])
     }
 
-    static func webhook(_ webhook: Webhook, withSecret: Bool = false) -> JSONValue {
+    static func webhook(_ webhook: Webhook, at now: Millis, withSecret: Bool = false) -> JSONValue {
+        let health = webhook.health(at: now)
         var members: [JSONMember] = [
             JSONMember("id", .string(webhook.id.text)),
             JSONMember("customer_id", .string(webhook.customerID.text)),
@@ -40,6 +41,8 @@ extension JSONValue {
         members += [
             JSONMember("status", .string(webhook.status.rawValue)),
             JSONMember("disabled_reason", .text(webhook.disabledReason)),
+            JSONMember("health", .string(health.rawValue)),
+            JSONMember("failing_since", .time(health == .failing ? webhook.failingSince : nil)),
             JSONMember("tm_create", .time(webhook.createdAt)),
             JSONMember("tm_update", .time(webhook.updatedAt)),
         ]
@@ -70,7 +73,8 @@ extension JSONValue {
             JSONMember("next_attempt_at", .time(delivery.status == .pending ? delivery.nextAttemptAt : nil)),
             JSONMember("last_attempt_at", .time(delivery.lastAttemptAt)),
             JSONMember("last_status_code", .int(delivery.lastStatusCode)),
-            JSONMember("last_error", .text(delivery.lastError)),
+            JSONMember("last_error", .text(delivery.lastError?.description)),
+            JSONMember("last_error_code", .text(delivery.lastError?.code.rawValue)),
             JSONMember("tm_create", .time(delivery.createdAt)),
         ]
         if let attempts {
@@ -80,7 +84,8 @@ extension JSONValue {
                     JSONMember("tm_start", .time(attempt.startedAt)),
                     JSONMember("duration_ms", .int(attempt.durationMS)),
                     JSONMember("status_code", .int(attempt.statusCode)),
-                    JSONMember("error", .text(attempt.error)),
+                    JSONMember("error", .text(attempt.error?.description)),
+                    JSONMember("error_code", .text(attempt.error?.code.rawValue)),
                     JSONMember("response_body", .text(attempt.responseBody)),
                 ])
             })))

@@ -20,16 +20,27 @@ extension Request {
         }
     }
 
-    /// A query parameter, or nil when absent.
-    func query(_ name: String) -> String? {
-        uri.queryParameters.get(name)
+    /// A query parameter, or nil when absent; 400 for a value no backend can store or look up.
+    func query(_ name: String) throws -> String? {
+        guard let value = uri.queryParameters.get(name) else { return nil }
+        guard StorableText.isStorable(value) else { throw Problem.badRequest(field: name, StorableText.nulMessage) }
+        return value
+    }
+
+    /// A query parameter naming an id, or nil when absent or empty; 400 when longer than any id.
+    func idQuery(_ name: String) throws -> String? {
+        guard let value = try query(name), !value.isEmpty else { return nil }
+        guard value.count <= EventValidator.maxResourceIDLength else {
+            throw Problem.badRequest(field: name, "must be at most \(EventValidator.maxResourceIDLength) characters")
+        }
+        return value
     }
 
     /// `page_size` (1 to 100, default 10) and `page_token`.
     func pageRequest() throws -> PageRequest {
         var errors: [FieldError] = []
         var size = 10
-        if let text = query("page_size") {
+        if let text = try query("page_size") {
             if let value = Int(text), (1...100).contains(value) {
                 size = value
             } else {
@@ -37,7 +48,7 @@ extension Request {
             }
         }
         var before: Int64?
-        if let token = query("page_token"), !token.isEmpty {
+        if let token = try query("page_token"), !token.isEmpty {
             if let position = PageToken.decode(token) {
                 before = position
             } else {

@@ -15,20 +15,23 @@ extension API {
                     headers: [], secret: changes.secret ?? WebhookSecret.generate(), retiredSecrets: [],
                     status: .active, disabledReason: nil, createdAt: now, updatedAt: now)
                 webhook.apply(changes)
-                let created = try await storeCall { try await store.createWebhook(webhook) }
-                return JSONResponse.make(.created, .webhook(created, withSecret: true))
+                let limit = configuration.maxWebhooksPerCustomer
+                let created = try await storeCall { try await store.createWebhook(webhook, limit: limit) }
+                return JSONResponse.make(.created, .webhook(created, at: now, withSecret: true))
             },
             Endpoint(.get, "/v1.0/webhooks") { request, _ in
                 let customerID = try await auth.requireCustomer(request)
                 let page = try request.pageRequest()
+                let now = configuration.now()
                 return JSONResponse.page(try await storeCall { try await store.listWebhooks(customerID: customerID, page) }) {
-                    .webhook($0)
+                    .webhook($0, at: now)
                 }
             },
             Endpoint(.get, "/v1.0/webhooks/:id") { request, context in
                 let customerID = try await auth.requireCustomer(request)
                 let id = try context.parameters.uuid("id")
-                return JSONResponse.make(.ok, .webhook(try await storeCall { try await store.webhook(customerID: customerID, id: id) }))
+                let webhook = try await storeCall { try await store.webhook(customerID: customerID, id: id) }
+                return JSONResponse.make(.ok, .webhook(webhook, at: configuration.now()))
             },
             Endpoint(.put, "/v1.0/webhooks/:id") { request, context in
                 let customerID = try await auth.requireCustomer(request)
@@ -45,12 +48,13 @@ extension API {
                         webhook.updatedAt = now
                     }
                 }
-                return JSONResponse.make(.ok, .webhook(updated))
+                return JSONResponse.make(.ok, .webhook(updated, at: now))
             },
             Endpoint(.delete, "/v1.0/webhooks/:id") { request, context in
                 let customerID = try await auth.requireCustomer(request)
                 let id = try context.parameters.uuid("id")
-                return JSONResponse.make(.ok, .webhook(try await storeCall { try await store.deleteWebhook(customerID: customerID, id: id) }))
+                let deleted = try await storeCall { try await store.deleteWebhook(customerID: customerID, id: id) }
+                return JSONResponse.make(.ok, .webhook(deleted, at: configuration.now()))
             },
             Endpoint(.get, "/v1.0/webhooks/:id/secret") { request, context in
                 let customerID = try await auth.requireCustomer(request)
@@ -110,14 +114,18 @@ extension Webhook {
         if let headers = changes.headers { self.headers = headers }
         if let secret = changes.secret { self.secret = secret }
         if let status = changes.status {
-            if status == .disabled, self.status == .active { disabledReason = "disabled by the customer" }
+            if status == .disabled, self.status == .active { disabledReason = FailurePolicy.customerReason }
             self.status = status
         }
     }
 
+    /// Retired secrets kept per webhook at most (contract section 13); the oldest goes first.
+    static let maxRetiredSecrets = 5
+
     /// Keeps `secret` signing beside the new one until `now + lifetime`; drops expired ones.
     mutating func retire(_ secret: WebhookSecret, now: Millis, lifetime: Duration) {
-        retiredSecrets = retiredSecrets.filter { $0.expiresAt > now && $0.secret != secret }
+        let kept = retiredSecrets.filter { $0.expiresAt > now && $0.secret != secret }
             + [RetiredSecret(secret: secret, expiresAt: now + lifetime.milliseconds)]
+        retiredSecrets = Array(kept.suffix(Self.maxRetiredSecrets))
     }
 }

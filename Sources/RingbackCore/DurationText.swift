@@ -36,4 +36,5 @@ extension Duration {
 
 extension Character {
     var isASCIIDigit: Bool { isASCII && isNumber }
+    var isASCIIControl: Bool { asciiValue.map { $0 < 0x20 || $0 == 0x7F } ?? false }
 }

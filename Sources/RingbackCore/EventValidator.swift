@@ -14,6 +14,8 @@ public struct EventSubmission: Sendable, Hashable {
 public enum EventValidator {
     public static let maxBatch = 1000
     public static let maxEventBytes = 256 * 1024
+    /// The longest resource id (`data.id`) the schema keeps.
+    public static let maxResourceIDLength = 256
 
     /// One event object; `prefix` names it in errors (`events[3].`).
     public static func validate(_ value: JSONValue, prefix: String = "") -> Result<EventSubmission, ValidationFailure> {
@@ -49,7 +51,10 @@ public enum EventValidator {
         switch value["data"] {
         case .object?:
             switch value["data"]?["id"] {
-            case .string(let text)? where !text.isEmpty: resourceID = text
+            case .string(let text)? where text.isEmpty || text.count > maxResourceIDLength:
+                fail("data.id", "must be 1 to \(maxResourceIDLength) characters")
+            case .string(let text)? where !StorableText.isStorable(text): fail("data.id", StorableText.nulMessage)
+            case .string(let text)?: resourceID = text
             case nil: fail("data.id", "is required: the resource's id")
             default: fail("data.id", "must be a non-empty string")
             }

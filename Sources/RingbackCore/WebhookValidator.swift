@@ -103,7 +103,7 @@ public struct WebhookValidator: Sendable {
         guard text.utf8.count <= Self.maxURLLength else {
             return "must be at most \(Self.maxURLLength) characters"
         }
-        guard !text.contains(where: { $0.isWhitespace }),
+        guard StorableText.isStorable(text), !text.contains(where: { $0.isWhitespace || $0.isASCIIControl }),
               let components = URLComponents(string: text),
               let urlScheme = components.scheme?.lowercased()
         else { return "must be \(scheme)" }
@@ -124,6 +124,10 @@ public struct WebhookValidator: Sendable {
         case .string(let text)?:
             guard text.count <= limit else {
                 errors.append(FieldError(field: field, message: "must be at most \(limit) characters"))
+                return nil
+            }
+            guard StorableText.isStorable(text) else {
+                errors.append(FieldError(field: field, message: StorableText.nulMessage))
                 return nil
             }
             return .some(text)
@@ -184,8 +188,8 @@ public struct WebhookValidator: Sendable {
                 errors.append(FieldError(field: field, message: "is given twice"))
                 valid = false
             } else if case .string(let value) = member.value {
-                if value.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D || $0 == 0 }) || value.utf8.count > 4096 {
-                    errors.append(FieldError(field: field, message: "must be a single line of at most 4096 bytes"))
+                if !value.utf8.allSatisfy({ (0x20...0x7E).contains($0) }) || value.utf8.count > 4096 {
+                    errors.append(FieldError(field: field, message: "must be at most 4096 printable ASCII characters"))
                     valid = false
                 } else {
                     headers.append(WebhookHeader(name: member.key, value: value))

@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import NIOCore
+import NIOHTTP1
 import RingbackCore
 import RingbackStore
 import ServiceLifecycle
@@ -7,17 +9,32 @@ import Synchronization
 
 /// Claims due deliveries, runs their attempts concurrently within the global and per-webhook
 /// bounds, and hands outcomes to the recorder. Wakes on commits, sleeps until the next due retry.
+///
+/// Isolation (contract section 13): the global bound counts attempts running, not claimed work
+/// waiting for a webhook's slot; claims are fair between webhooks; a failing webhook gets one
+/// attempt at a time; and an attempt is sent only while this node holds its lease.
 public final class Dispatcher: Service, Sendable {
-    /// Claimed work held by this node: attempts running, and per webhook a short queue of claimed
-    /// deliveries waiting for one of its slots (bounded by the per-webhook limit, so a queued
-    /// delivery starts well within its lease).
+    /// What this node holds: attempts running, and per webhook a short queue of claimed
+    /// deliveries waiting for one of its slots (at most its limit, so they start within the lease).
     private struct Slots {
-        var claimed = 0
-        var running: [UUID: Int] = [:]
-        var queued: [UUID: [ClaimedDelivery]] = [:]
+        var running = 0
+        var webhooks: [UUID: WebhookSlots] = [:]
         var stopping = false
 
-        func held(_ webhook: UUID) -> Int { running[webhook, default: 0] + (queued[webhook]?.count ?? 0) }
+        func held(_ id: UUID) -> Int { webhooks[id].map { $0.running + $0.queued.count } ?? 0 }
+    }
+
+    /// One webhook's share of this node, and what this node knows of its health.
+    private struct WebhookSlots {
+        var running = 0
+        var queued: [ClaimedDelivery] = []
+        var consecutiveFailures = 0
+        var failingSince: Millis?
+
+        func limit(_ perWebhook: Int, now: Millis) -> Int {
+            WebhookHealth.of(consecutiveFailures: consecutiveFailures, failingSince: failingSince, now: now) == .failing
+                ? 1 : perWebhook
+        }
     }
 
     private let store: any Store
@@ -41,7 +58,9 @@ public final class Dispatcher: Service, Sendable {
         self.logger = logger
         self.now = now
         self.jitter = jitter
-        self.recorder = OutcomeRecorder(store: store, disableAfter: configuration.disableAfter, now: now, logger: logger)
+        self.recorder = OutcomeRecorder(store: store, policy: FailurePolicy(disableAfter: configuration.disableAfter,
+                                                                            schedule: configuration.schedule),
+                                        now: now, logger: logger)
     }
 
     /// Runs until graceful shutdown or cancellation; attempts in flight then finish and are recorded.
@@ -59,7 +78,6 @@ public final class Dispatcher: Service, Sendable {
         } onGracefulShutdown: {
             self.stop()
         }
-        await sender.shutdown()
     }
 
     /// Stops claiming; attempts in flight finish.
@@ -75,9 +93,10 @@ public final class Dispatcher: Service, Sendable {
     /// One round: claim what may run now and start it, or wait for a reason to look again.
     private func claimOnce(into attempts: inout DiscardingTaskGroup) async {
         let perWebhook = configuration.maxInFlightPerWebhook
+        let time = now()
         let (free, saturated) = slots.withLock { slots in
-            (configuration.maxInFlight - slots.claimed,
-             Set(slots.running.keys.filter { slots.held($0) >= 2 * perWebhook }))
+            (configuration.maxInFlight - slots.running,
+             Set(slots.webhooks.filter { $0.value.running + $0.value.queued.count >= 2 * $0.value.limit(perWebhook, now: time) }.keys))
         }
         guard free > 0 else {
             await store.wakeups.wait(until: .now + configuration.safetyPoll)
@@ -86,42 +105,57 @@ public final class Dispatcher: Service, Sendable {
         let limit = min(free, configuration.claimBatch)
         let claimed: [ClaimedDelivery]
         do {
-            claimed = try await store.claimDue(limit: limit, excluding: saturated, lease: configuration.lease,
-                                               owner: configuration.owner, now: now())
+            claimed = try await store.claimDue(limit: limit, perWebhook: perWebhook, excluding: saturated,
+                                               lease: configuration.lease, owner: configuration.owner, now: time)
         } catch {
             logger.warning("cannot claim deliveries; will try again", metadata: ["error": "\(error)"])
             await store.wakeups.wait(until: .now + .seconds(1))
             return
         }
         var start: [ClaimedDelivery] = []
-        var excess: [Int64] = []
+        var excess: [ClaimedDelivery] = []
         slots.withLock { slots in
             for delivery in claimed {
-                let webhook = delivery.webhook.id
-                if slots.running[webhook, default: 0] < perWebhook {
-                    slots.running[webhook, default: 0] += 1
-                    slots.claimed += 1
-                    start.append(delivery)
-                } else if slots.held(webhook) < 2 * perWebhook {
-                    slots.queued[webhook, default: []].append(delivery)
-                    slots.claimed += 1
-                } else {
-                    excess.append(delivery.seq)
+                let webhook = delivery.webhook
+                var held = slots.webhooks[webhook.id] ?? WebhookSlots()
+                // The stored health is the truth of every node; this node's newer outcomes add to it.
+                if held.running == 0 && held.queued.isEmpty {
+                    held.consecutiveFailures = webhook.consecutiveFailures
+                    held.failingSince = webhook.failingSince
                 }
+                let limit = held.limit(perWebhook, now: time)
+                if held.running < limit, slots.running < configuration.maxInFlight {
+                    held.running += 1
+                    slots.running += 1
+                    start.append(delivery)
+                } else if held.running + held.queued.count < 2 * limit {
+                    held.queued.append(delivery)
+                } else {
+                    excess.append(delivery)
+                }
+                slots.webhooks[webhook.id] = held
             }
         }
-        if !excess.isEmpty { try? await store.releaseClaims(excess) }
+        if !excess.isEmpty { try? await store.releaseClaims(excess, owner: configuration.owner) }
         for delivery in start {
             attempts.addTask {
                 // One task works through its webhook's queue: a freed slot starts the next claimed
                 // delivery without another round trip to the store.
                 var next: ClaimedDelivery? = delivery
                 while let current = next, !Task.isCancelled {
-                    let outcome = await self.attempt(current)
-                    // An attempt cut short by cancellation is no result: its lease expires and it is made again.
-                    if Task.isCancelled { break }
-                    self.recorder.submit(outcome)
-                    next = self.finished(current.webhook.id)
+                    var succeeded: Bool?
+                    var startedAt: Millis = 0
+                    if let held = await self.fence(current) {
+                        let outcome = await self.attempt(held)
+                        // An attempt cut short by cancellation is no result: its lease expires and it is made again.
+                        if Task.isCancelled { break }
+                        self.recorder.submit(outcome)
+                        succeeded = outcome.next == .succeeded
+                        startedAt = outcome.attempt.startedAt
+                    }
+                    let (following, released) = self.finished(current.webhook.id, succeeded: succeeded, at: startedAt)
+                    if !released.isEmpty { try? await self.store.releaseClaims(released, owner: self.configuration.owner) }
+                    next = following
                 }
             }
         }
@@ -136,73 +170,122 @@ public final class Dispatcher: Service, Sendable {
         await store.wakeups.wait(until: .now + wait)
     }
 
-    /// Frees the slot of a finished attempt, or hands it the webhook's next queued delivery.
-    private func finished(_ webhookID: UUID) -> ClaimedDelivery? {
-        let next = slots.withLock { slots -> ClaimedDelivery? in
-            slots.claimed -= 1
-            if var queue = slots.queued[webhookID], !queue.isEmpty {
-                let next = queue.removeFirst()
-                slots.queued[webhookID] = queue.isEmpty ? nil : queue
-                return next
-            }
-            let remaining = slots.running[webhookID, default: 1] - 1
-            slots.running[webhookID] = remaining > 0 ? remaining : nil
+    /// The claim, if this node still holds its lease for the whole attempt; a lease that would
+    /// run out during the attempt is extended first. Nil when another node took it over.
+    private func fence(_ delivery: ClaimedDelivery) async -> ClaimedDelivery? {
+        let time = now()
+        let needed = configuration.timeout.milliseconds + configuration.leaseMargin.milliseconds
+        if delivery.leaseUntil - time >= needed { return delivery }
+        let until = time + configuration.lease.milliseconds
+        let extended = (try? await store.extendLeases([delivery], owner: configuration.owner, until: until)) ?? []
+        guard extended.contains(delivery.seq) else {
+            metrics.lostLeases.increment()
+            logger.debug("lease lost before the attempt", metadata: ["delivery.id": "\(delivery.id)"])
             return nil
         }
+        return delivery.withLease(until: until)
+    }
+
+    /// Frees the slot of a finished attempt, or hands it the webhook's next queued delivery.
+    /// `succeeded` is nil when no attempt was made.
+    /// A webhook that became failing gives its queue back (`released`), so that other nodes see
+    /// one probe at a time too.
+    private func finished(_ webhookID: UUID, succeeded: Bool?, at startedAt: Millis) -> (next: ClaimedDelivery?, released: [ClaimedDelivery]) {
+        let time = now()
+        let (next, released) = slots.withLock { slots -> (ClaimedDelivery?, [ClaimedDelivery]) in
+            guard var held = slots.webhooks[webhookID] else { return (nil, []) }
+            switch succeeded {
+            case true?:
+                held.consecutiveFailures = 0
+                held.failingSince = nil
+            case false?:
+                held.consecutiveFailures += 1
+                held.failingSince = held.failingSince ?? startedAt
+            case nil:
+                break
+            }
+            var released: [ClaimedDelivery] = []
+            let limit = held.limit(configuration.maxInFlightPerWebhook, now: time)
+            if held.queued.count > limit {
+                released = Array(held.queued[limit...])
+                held.queued.removeSubrange(limit...)
+            }
+            if held.running <= limit, !held.queued.isEmpty, !slots.stopping {
+                let next = held.queued.removeFirst()
+                slots.webhooks[webhookID] = held
+                return (next, released)
+            }
+            held.running -= 1
+            slots.running -= 1
+            slots.webhooks[webhookID] = held.running == 0 && held.queued.isEmpty ? nil : held
+            return (nil, released)
+        }
         if next == nil { store.wakeups.signal() }
-        return next
+        return (next, released)
     }
 
     /// Makes one attempt and decides what follows.
     func attempt(_ delivery: ClaimedDelivery) async -> AttemptOutcome {
         let startedAt = now()
-        let timestamp = startedAt / 1000
         let webhook = delivery.webhook
-        var headers: [(String, String)] = [
-            ("Content-Type", "application/json"),
-            ("User-Agent", configuration.userAgent),
-            ("webhook-id", delivery.eventID),
-            ("webhook-timestamp", String(timestamp)),
-            ("webhook-signature", WebhookSigner.standardHeader(
-                secrets: webhook.signingSecrets(at: startedAt), id: delivery.eventID, timestamp: timestamp, body: delivery.body)),
-            ("X-VoIPBIN-Signature", WebhookSigner.voipbinHeader(secret: webhook.secret, body: delivery.body)),
-        ]
-        headers += webhook.headers.map { ($0.name, $0.value) }
         let clock = ContinuousClock.now
-        let result = await sender.send(
-            OutgoingRequest(url: webhook.url, method: webhook.method, headers: headers, body: delivery.body),
-            logger: logger)
+        let result = await sender.send(request(for: delivery, at: startedAt), logger: logger)
         let elapsed = ContinuousClock.now - clock
         metrics.attemptDuration.recordNanoseconds(elapsed.milliseconds * 1_000_000)
+        let finishedAt = now()
 
+        let answer = try? result.map { ReceiverAnswer(status: $0.status, retryAfter: $0.retryAfter, body: $0.body,
+                                                      nowSeconds: finishedAt / 1000) }.get()
+        let error: AttemptError? = switch result {
+        case .success: answer?.error
+        case .failure(let failure): failure
+        }
         let verdict = policy.verdict(
-            statusCode: result.statusCode, positionInRound: delivery.attemptNumber - delivery.roundStart + 1,
-            roundAttempts: delivery.roundAttempts, retryAfter: result.retryAfter, jitter: jitter())
+            statusCode: answer?.statusCode, positionInRound: delivery.attemptNumber - delivery.roundStart + 1,
+            roundAttempts: delivery.roundAttempts, retryAfter: answer?.retryAfter, jitter: jitter())
         let next: AttemptOutcome.Next
         switch verdict {
         case .succeeded:
             next = .succeeded
             metrics.succeeded.increment()
-            metrics.deliveryLatency.recordMilliseconds(max(0, now() - delivery.eventCreatedAt))
+            metrics.deliveryLatency.recordMilliseconds(max(0, finishedAt - delivery.eventCreatedAt))
         case .retry(let delay):
-            next = .retry(at: now() + delay.milliseconds)
-            metrics.failed.increment()
+            next = .retry(at: finishedAt + delay.milliseconds)
         case .failed:
             next = .failed
-            metrics.failed.increment()
         case .gone:
-            next = .disableWebhook(reason: "disabled by Ringback: the endpoint answered 410 Gone")
+            next = .gone
+        }
+        if let error {
             metrics.failed.increment()
+            metrics.failures[error.code]?.increment()
         }
         logger.debug("attempt", metadata: [
             "delivery.id": "\(delivery.id)", "webhook.id": "\(webhook.id)", "attempt.number": "\(delivery.attemptNumber)",
-            "attempt.status": "\(result.statusCode.map(String.init) ?? "-")",
-            "attempt.error": "\(result.error?.description ?? "-")",
+            "attempt.status": "\(answer.map { String($0.statusCode) } ?? "-")",
+            "attempt.error_code": "\(error?.code.rawValue ?? "-")",
         ])
         let attempt = Attempt(
             number: delivery.attemptNumber, startedAt: startedAt, durationMS: elapsed.milliseconds,
-            statusCode: result.statusCode, error: result.error?.description, responseBody: result.responseBody)
+            statusCode: answer?.statusCode, error: error, responseBody: answer?.responseBody)
         return AttemptOutcome(deliverySeq: delivery.seq, webhookID: webhook.id, attempt: attempt, next: next)
+    }
+
+    /// The signed request of an attempt made at `startedAt` (contract section 8).
+    func request(for delivery: ClaimedDelivery, at startedAt: Millis) -> OutgoingRequest {
+        let timestamp = startedAt / 1000
+        let webhook = delivery.webhook
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(6 + webhook.headers.count)
+        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "User-Agent", value: configuration.userAgent)
+        headers.add(name: "webhook-id", value: delivery.eventID)
+        headers.add(name: "webhook-timestamp", value: String(timestamp))
+        headers.add(name: "webhook-signature", value: WebhookSigner.standardHeader(
+            secrets: webhook.signingSecrets(at: startedAt), id: delivery.eventID, timestamp: timestamp, body: delivery.body))
+        headers.add(name: "X-VoIPBIN-Signature", value: WebhookSigner.voipbinHeader(secret: webhook.secret, body: delivery.body))
+        for header in webhook.headers { headers.add(name: header.name, value: header.value) }
+        return OutgoingRequest(url: webhook.url, method: webhook.method, headers: headers, body: ByteBuffer(bytes: delivery.body))
     }
 
     /// Refreshes the pending gauge at most once a second.

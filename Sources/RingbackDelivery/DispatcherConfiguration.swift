@@ -4,6 +4,12 @@ import RingbackCore
 /// How the dispatcher claims and attempts deliveries.
 public struct DispatcherConfiguration: Sendable {
     public var schedule: RetrySchedule
+    /// The whole-attempt limit (the sender's), which a lease must outlast when an attempt starts.
+    public var timeout: Duration
+    /// How much longer than an attempt a lease must last when the attempt starts, to record it.
+    public var leaseMargin: Duration {
+        min(.seconds(5), (lease - timeout) / 2)
+    }
     /// Attempts in flight at once, in all.
     public var maxInFlight: Int
     /// Attempts in flight at once to one webhook, so that a hanging endpoint holds only its share.
@@ -22,6 +28,7 @@ public struct DispatcherConfiguration: Sendable {
 
     public init(schedule: RetrySchedule, timeout: Duration, maxInFlight: Int, maxInFlightPerWebhook: Int, userAgent: String) {
         self.schedule = schedule
+        self.timeout = timeout
         self.maxInFlight = maxInFlight
         self.maxInFlightPerWebhook = maxInFlightPerWebhook
         self.userAgent = userAgent

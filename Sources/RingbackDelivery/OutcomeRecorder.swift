@@ -13,13 +13,13 @@ final class OutcomeRecorder: Sendable {
     private let state = Mutex(State())
     private let signal = WakeSignal()
     private let store: any Store
-    private let disableAfter: Duration
+    private let policy: FailurePolicy
     private let now: @Sendable () -> Millis
     private let logger: Logger
 
-    init(store: any Store, disableAfter: Duration, now: @escaping @Sendable () -> Millis, logger: Logger) {
+    init(store: any Store, policy: FailurePolicy, now: @escaping @Sendable () -> Millis, logger: Logger) {
         self.store = store
-        self.disableAfter = disableAfter
+        self.policy = policy
         self.now = now
         self.logger = logger
     }
@@ -56,7 +56,7 @@ final class OutcomeRecorder: Sendable {
         var failures = 0
         while true {
             do {
-                try await store.record(batch, disableAfter: disableAfter, now: now())
+                try await store.record(batch, policy: policy, now: now())
                 return
             } catch {
                 failures += 1

@@ -6,13 +6,15 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import RingbackCore
+import RingbackStore
+import ServiceLifecycle
 import Synchronization
 
 /// How the sender connects.
 public struct SenderConfiguration: Sendable {
-    /// Whole-request limit of one attempt.
+    /// The whole attempt: lookup, connect, TLS, request, the answer's head and its body.
     public var timeout: Duration
-    /// Skip the address guard (development and tests only).
+    /// Allow loopback, private and link-local targets (development and tests only).
     public var allowPrivateTargets: Bool
     /// Extra PEM CA bundle trusted for HTTPS deliveries.
     public var trustedCAPath: String?
@@ -31,31 +33,53 @@ public struct SenderConfiguration: Sendable {
 public struct OutgoingRequest: Sendable {
     public let url: String
     public let method: WebhookMethod
-    public let headers: [(String, String)]
+    public let headers: HTTPHeaders
+    public let body: ByteBuffer
+
+    public init(url: String, method: WebhookMethod, headers: HTTPHeaders, body: ByteBuffer) {
+        self.url = url
+        self.method = method
+        self.headers = headers
+        self.body = body
+    }
+}
+
+/// What a receiver sent back, as received: interpreted by `ReceiverAnswer`.
+public struct ReceivedAnswer: Sendable {
+    public let status: Int
+    public let retryAfter: [String]
+    /// The first bytes of the body (at most `ReceiverAnswer.bodyLimit`).
     public let body: [UInt8]
 }
 
-/// What the receiver answered, or why it did not.
-public struct SendResult: Sendable {
-    public let statusCode: Int?
-    public let error: AttemptError?
-    public let responseBody: String?
-    public let retryAfter: Duration?
-}
-
-/// Sends attempts with AsyncHTTPClient: no redirects, explicit timeouts and pool size, and (unless
-/// private targets are allowed) a pinned connection to the address the guard checked.
-public final class WebhookSender: Sendable {
-    static let responseBodyLimit = 4096
+/// Sends attempts with AsyncHTTPClient: no redirects, one deadline for the whole attempt, and a
+/// connection only to an address the resolver checked (contract sections 10 and 13).
+public final class WebhookSender: Service, Sendable {
     /// Read at most this much of a response, to keep its connection reusable; then give up on it.
     static let responseDrainLimit = 64 * 1024
+    /// Clients pinned to addresses kept at most; beyond it they are retired and replaced.
+    static let pinnedLimit = 1024
 
-    let configuration: SenderConfiguration
+    public let configuration: SenderConfiguration
     private let baseConfiguration: HTTPClient.Configuration
     private let directClient: HTTPClient
-    private let guardian = AddressGuard()
-    /// Clients whose DNS is pinned to one checked address, by host and address.
-    private let pinned = Mutex<[AddressGuard.Target: HTTPClient]>([:])
+    private let resolver = HostResolver()
+    private let clients = Mutex(Clients())
+    private let retiring = WakeSignal()
+
+    private struct Clients {
+        /// Clients whose name resolution is pinned to one checked address, by host and address.
+        var pinned: [Target: HTTPClient] = [:]
+        /// Replaced clients, shut down once attempts on them are over.
+        var retired: [(client: HTTPClient, after: ContinuousClock.Instant)] = []
+        var stopped = false
+    }
+
+    /// A checked address to connect to for a host, exactly as the HTTP client names it.
+    struct Target: Sendable, Hashable {
+        let host: String
+        let address: String
+    }
 
     public init(configuration: SenderConfiguration) throws {
         self.configuration = configuration
@@ -64,134 +88,157 @@ public final class WebhookSender: Sendable {
             tls.additionalTrustRoots = [.file(path)]
         }
         let timeout = TimeAmount.milliseconds(configuration.timeout.milliseconds)
+        var pool = HTTPClient.Configuration.ConnectionPool(
+            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.connectionsPerHost)
+        // A refused connection or a failed handshake fails the attempt now, not at its deadline.
+        pool.retryConnectionEstablishment = false
         var client = HTTPClient.Configuration(
-            tlsConfiguration: tls,
-            redirectConfiguration: .disallow,
-            timeout: .init(connect: timeout, read: timeout),
-            connectionPool: .init(idleTimeout: .seconds(60),
-                                  concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.connectionsPerHost),
-            decompression: .disabled)
+            tlsConfiguration: tls, redirectConfiguration: .disallow,
+            timeout: .init(connect: timeout, read: timeout), connectionPool: pool, decompression: .disabled)
         client.httpVersion = .http1Only
+        client.tracing.tracer = nil
         baseConfiguration = client
         directClient = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: client)
     }
 
-    /// Sends one request and classifies the outcome. Never throws: every failure is a result.
-    public func send(_ request: OutgoingRequest, logger: Logger) async -> SendResult {
-        let client: HTTPClient
-        do {
-            client = try await self.client(for: request.url)
-        } catch AddressGuard.Failure.blocked {
-            return SendResult(statusCode: nil, error: .blockedPrivateAddress, responseBody: nil, retryAfter: nil)
-        } catch {
-            return SendResult(statusCode: nil, error: .dnsFailure, responseBody: nil, retryAfter: nil)
+    /// Shuts retired clients down as their attempts end; closes every client on shutdown.
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            while !clients.withLock({ $0.stopped }), !Task.isCancelled {
+                await retiring.wait(until: .now + configuration.timeout)
+                let due = clients.withLock { clients -> [HTTPClient] in
+                    let now = ContinuousClock.now
+                    let due = clients.retired.filter { $0.after <= now }.map(\.client)
+                    clients.retired.removeAll { $0.after <= now }
+                    return due
+                }
+                for client in due { try? await client.shutdown() }
+            }
+        } onGracefulShutdown: {
+            self.clients.withLock { $0.stopped = true }
+            self.retiring.signal()
         }
+        let all = clients.withLock { clients in
+            defer { clients.pinned.removeAll(); clients.retired.removeAll() }
+            return Array(clients.pinned.values) + clients.retired.map(\.client)
+        }
+        for client in all + [directClient] { try? await client.shutdown() }
+    }
+
+    /// Makes one attempt within the timeout. Never throws: every failure is an `AttemptError`.
+    public func send(_ request: OutgoingRequest, logger: Logger) async -> Result<ReceivedAnswer, AttemptError> {
+        let deadline = ContinuousClock.now + configuration.timeout
+        let phase = PhaseBox()
+        do {
+            return .success(try await Self.withDeadline(deadline) {
+                try await self.exchange(request, deadline: deadline, phase: phase, logger: logger)
+            })
+        } catch is DeadlineExceeded {
+            return .failure(.timeout(phase.value.withLock { $0.description } + " (after \(DurationText.format(configuration.timeout)))"))
+        } catch {
+            return .failure(.transport(error))
+        }
+    }
+
+    /// Where an attempt is, for the text of a timeout.
+    enum Phase: CustomStringConvertible {
+        case resolving, waiting, reading
+
+        var description: String {
+            switch self {
+            case .resolving: "resolving the host"
+            case .waiting: "waiting for the answer"
+            case .reading: "reading the answer's body"
+            }
+        }
+    }
+
+    /// An attempt's phase, shared with the task that runs it.
+    final class PhaseBox: Sendable {
+        let value = Mutex(Phase.resolving)
+    }
+
+    struct DeadlineExceeded: Error {}
+
+    /// Runs `body`, cancelling it at `deadline`; every step of an attempt ends on cancellation.
+    static func withDeadline<T: Sendable>(_ deadline: ContinuousClock.Instant,
+                                          _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try? await Task.sleep(until: deadline, clock: .continuous)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard case let value?? = try await group.next() else { throw DeadlineExceeded() }
+            return value
+        }
+    }
+
+    private func exchange(_ request: OutgoingRequest, deadline: ContinuousClock.Instant, phase: PhaseBox,
+                          logger: Logger) async throws -> ReceivedAnswer {
+        let client = try await client(for: request.url)
+        phase.value.withLock { $0 = .waiting }
         var outgoing = HTTPClientRequest(url: request.url)
         outgoing.method = request.method == .put ? .PUT : .POST
-        for (name, value) in request.headers { outgoing.headers.add(name: name, value: value) }
-        outgoing.body = .bytes(ByteBuffer(bytes: request.body))
-        do {
-            let deadline = NIODeadline.now() + .milliseconds(configuration.timeout.milliseconds)
-            let response = try await client.execute(outgoing, deadline: deadline, logger: logger)
-            let status = Int(response.status.code)
-            let body = await Self.readBody(response)
-            let retryAfter = response.headers.first(name: "retry-after").flatMap {
-                RetryAfter.parse($0, nowSeconds: Int64(Date().timeIntervalSince1970))
-            }
-            let error: AttemptError? = switch status {
-            case 200..<300: nil
-            case 300..<400: .redirect(status)
-            default: .status(status)
-            }
-            return SendResult(statusCode: status, error: error, responseBody: body, retryAfter: retryAfter)
-        } catch {
-            return SendResult(statusCode: nil, error: Self.classify(error), responseBody: nil, retryAfter: nil)
-        }
-    }
-
-    /// The first 4 KiB of the body as text; the rest (up to a limit) is read and dropped.
-    static func readBody(_ response: HTTPClientResponse) async -> String? {
+        outgoing.headers = request.headers
+        outgoing.body = .bytes(request.body)
+        let remaining = deadline - .now
+        let response = try await client.execute(
+            outgoing, deadline: .now() + .milliseconds(max(0, remaining.milliseconds)), logger: logger)
+        phase.value.withLock { $0 = .reading }
         var kept: [UInt8] = []
         var total = 0
-        do {
-            for try await chunk in response.body {
-                total += chunk.readableBytes
-                if kept.count < responseBodyLimit {
-                    kept += chunk.readableBytesView.prefix(responseBodyLimit - kept.count)
-                }
-                if total > responseDrainLimit { break }
+        for try await chunk in response.body {
+            total += chunk.readableBytes
+            if kept.count < ReceiverAnswer.bodyLimit {
+                kept += chunk.readableBytesView.prefix(ReceiverAnswer.bodyLimit - kept.count)
             }
-        } catch {
-            // A body cut short still tells what arrived.
+            // Enough read: the connection is given up rather than drained further.
+            if total > Self.responseDrainLimit { break }
         }
-        return kept.isEmpty ? nil : String(decoding: kept, as: UTF8.self)
+        return ReceivedAnswer(status: Int(response.status.code), retryAfter: response.headers["retry-after"], body: kept)
     }
 
-    static func classify(_ error: any Error) -> AttemptError {
-        if let error = error as? HTTPClientError {
-            switch error {
-            case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout, .tlsHandshakeTimeout,
-                 .getConnectionFromPoolTimeout:
-                return .timeout
-            case .remoteConnectionClosed:
-                return .connectionReset
-            default:
-                break
-            }
-        }
-        if error is NIOSSLError || error is BoringSSLError || String(describing: type(of: error)).contains("SSL") {
-            return .tls(String(describing: error).prefix(200).description)
-        }
-        let text = String(describing: error)
-        if text.contains("ECONNREFUSED") || text.localizedCaseInsensitiveContains("connection refused") {
-            return .connectionRefused
-        }
-        if text.contains("ECONNRESET") || text.localizedCaseInsensitiveContains("reset by peer") {
-            return .connectionReset
-        }
-        if text.localizedCaseInsensitiveContains("timeout") || text.localizedCaseInsensitiveContains("timed out") {
-            return .timeout
-        }
-        return .other("connection failed: " + text.prefix(200))
+    /// The host the HTTP client connects to for `url`, as it derives it (Foundation's
+    /// `URL.host`, brackets of an IPv6 literal removed): the name that is resolved, checked
+    /// and pinned, so that the connection can only go to the checked address.
+    static func connectHost(_ url: String) -> String? {
+        guard var host = URL(string: url)?.host, !host.isEmpty else { return nil }
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return host
     }
 
-    /// The direct client when private targets are allowed; else a client pinned to the checked address.
+    /// A client that connects only to a checked address of the URL's host.
     private func client(for url: String) async throws -> HTTPClient {
-        guard !configuration.allowPrivateTargets else { return directClient }
-        guard let host = URLComponents(string: url)?.host, !host.isEmpty else { throw AddressGuard.Failure.lookupFailed }
-        let target = try await guardian.check(host: host)
-        if target.address == host || "[\(target.address)]" == host { return directClient }
-        let (client, retired) = pinned.withLock { clients -> (HTTPClient, [HTTPClient]) in
-            if let client = clients[target] { return (client, []) }
-            var retired: [HTTPClient] = []
-            // Keep the cache bounded: a host whose address changed gets a new client.
-            if clients.count >= 1024 {
-                retired = Array(clients.values)
-                clients.removeAll()
+        guard let host = Self.connectHost(url) else { throw AttemptError.dnsFailure }
+        let addresses: [HostResolver.Address]
+        do {
+            addresses = try await resolver.addresses(of: host)
+        } catch is HostResolver.Failure {
+            throw AttemptError.dnsFailure
+        }
+        // Every address must be allowed: a name that resolves to one private address is refused.
+        if !configuration.allowPrivateTargets, addresses.contains(where: { AddressPolicy.isBlocked($0.bytes) }) {
+            throw AttemptError.blockedPrivateAddress
+        }
+        // An IP literal is its own address: the client connects to it without a lookup.
+        if HostResolver.parseLiteral(host) != nil { return directClient }
+        // A name the client would take for an address would bypass the pin: never send it.
+        if (try? SocketAddress(ipAddress: host, port: 0)) != nil { throw AttemptError.blockedUnpinnedHost }
+        let target = Target(host: host, address: addresses[0].text)
+        return clients.withLock { clients in
+            if let client = clients.pinned[target] { return client }
+            if clients.pinned.count >= Self.pinnedLimit {
+                let after = ContinuousClock.now + configuration.timeout * 2
+                clients.retired += clients.pinned.values.map { ($0, after) }
+                clients.pinned.removeAll()
             }
             var configuration = baseConfiguration
-            configuration.dnsOverride = [host: target.address]
+            configuration.dnsOverride = [target.host: target.address]
             let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
-            clients[target] = client
-            return (client, retired)
+            clients.pinned[target] = client
+            return client
         }
-        if !retired.isEmpty {
-            let grace = configuration.timeout * 2
-            Task {
-                try? await Task.sleep(for: grace)
-                for client in retired { try? await client.shutdown() }
-            }
-        }
-        return client
-    }
-
-    /// Closes every connection.
-    public func shutdown() async {
-        try? await directClient.shutdown()
-        let clients = pinned.withLock { clients in
-            defer { clients.removeAll() }
-            return Array(clients.values)
-        }
-        for client in clients { try? await client.shutdown() }
     }
 }

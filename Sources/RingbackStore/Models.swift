@@ -53,10 +53,15 @@ public struct Webhook: Sendable, Hashable {
     public var disabledReason: String?
     public var createdAt: Millis
     public var updatedAt: Millis
+    /// Failed attempts since the last success (kept by the store, never by a client).
+    public var consecutiveFailures: Int
+    /// The first failed attempt since the last success, when the latest attempt failed.
+    public var failingSince: Millis?
 
     public init(id: UUID, customerID: UUID, name: String?, detail: String?, url: String, method: WebhookMethod,
                 eventTypes: [String], headers: [WebhookHeader], secret: WebhookSecret, retiredSecrets: [RetiredSecret],
-                status: WebhookStatus, disabledReason: String?, createdAt: Millis, updatedAt: Millis) {
+                status: WebhookStatus, disabledReason: String?, createdAt: Millis, updatedAt: Millis,
+                consecutiveFailures: Int = 0, failingSince: Millis? = nil) {
         self.id = id
         self.customerID = customerID
         self.name = name
@@ -71,6 +76,13 @@ public struct Webhook: Sendable, Hashable {
         self.disabledReason = disabledReason
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.consecutiveFailures = consecutiveFailures
+        self.failingSince = failingSince
+    }
+
+    /// Whether the endpoint is healthy or failing at `now` (contract section 13).
+    public func health(at now: Millis) -> WebhookHealth {
+        WebhookHealth.of(consecutiveFailures: consecutiveFailures, failingSince: failingSince, now: now)
     }
 
     /// The secrets that sign at `now`: the current one, then unexpired retired ones.
@@ -150,7 +162,7 @@ public struct Delivery: Sendable, Hashable {
     public let nextAttemptAt: Millis?
     public let lastAttemptAt: Millis?
     public let lastStatusCode: Int?
-    public let lastError: String?
+    public let lastError: AttemptError?
     public let createdAt: Millis
 }
 
@@ -160,10 +172,10 @@ public struct Attempt: Sendable, Hashable {
     public let startedAt: Millis
     public let durationMS: Int64
     public let statusCode: Int?
-    public let error: String?
+    public let error: AttemptError?
     public let responseBody: String?
 
-    public init(number: Int, startedAt: Millis, durationMS: Int64, statusCode: Int?, error: String?, responseBody: String?) {
+    public init(number: Int, startedAt: Millis, durationMS: Int64, statusCode: Int?, error: AttemptError?, responseBody: String?) {
         self.number = number
         self.startedAt = startedAt
         self.durationMS = durationMS
@@ -178,6 +190,8 @@ public struct ClaimedDelivery: Sendable {
     public let seq: Int64
     public let id: UUID
     public let webhook: Webhook
+    /// Until when this node holds the delivery; an attempt is sent only while it does.
+    public let leaseUntil: Millis
     public let eventID: String
     public let eventCreatedAt: Millis
     public let body: [UInt8]
@@ -187,6 +201,12 @@ public struct ClaimedDelivery: Sendable {
     public let roundStart: Int
     /// Attempts allowed in this round; nil means the whole schedule.
     public let roundAttempts: Int?
+
+    /// The same claim with its lease extended.
+    public func withLease(until: Millis) -> ClaimedDelivery {
+        ClaimedDelivery(seq: seq, id: id, webhook: webhook, leaseUntil: until, eventID: eventID, eventCreatedAt: eventCreatedAt,
+                        body: body, attemptNumber: attemptNumber, roundStart: roundStart, roundAttempts: roundAttempts)
+    }
 }
 
 /// How an attempt ended and what happens next.
@@ -195,8 +215,8 @@ public struct AttemptOutcome: Sendable {
         case succeeded
         case retry(at: Millis)
         case failed
-        /// Fail the delivery and disable its webhook with this reason (410 Gone).
-        case disableWebhook(reason: String)
+        /// Fail the delivery and disable its webhook (410 Gone).
+        case gone
     }
 
     public let deliverySeq: Int64
@@ -216,13 +236,14 @@ public struct AttemptOutcome: Sendable {
         switch next {
         case .succeeded: (.succeeded, nil)
         case .retry(let at): (.pending, at)
-        case .failed, .disableWebhook: (.failed, nil)
+        case .failed, .gone: (.failed, nil)
         }
     }
 
-    /// Why a webhook whose attempts all failed for `period` was disabled.
-    static func staleReason(_ period: Duration) -> String {
-        "disabled by Ringback: every attempt failed for " + DurationText.format(period)
+    /// Whether the attempt succeeded.
+    var succeeded: Bool {
+        if case .succeeded = next { return true }
+        return false
     }
 }
 

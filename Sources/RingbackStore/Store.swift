@@ -33,7 +33,8 @@ public protocol Store: Sendable {
 
     // MARK: Webhooks
 
-    func createWebhook(_ webhook: Webhook) async throws -> Webhook
+    /// Stores a new webhook, unless its customer has `limit` webhooks already (`StoreError.limit`).
+    func createWebhook(_ webhook: Webhook, limit: Int) async throws -> Webhook
     func listWebhooks(customerID: UUID, _ page: PageRequest) async throws -> Page<Webhook>
     func webhook(customerID: UUID, id: UUID) async throws -> Webhook
     /// Applies `change` to the stored webhook inside one transaction and saves the result.
@@ -51,15 +52,23 @@ public protocol Store: Sendable {
 
     // MARK: Deliveries: the hot path
 
-    /// Leases up to `limit` due deliveries that are the oldest pending of their resource to their
-    /// webhook, of active webhooks not in `excluding`, until `now + lease`.
-    func claimDue(limit: Int, excluding: Set<UUID>, lease: Duration, owner: String, now: Millis) async throws -> [ClaimedDelivery]
-    /// Gives leases back without an attempt (work claimed beyond a webhook's concurrency bound).
-    func releaseClaims(_ seqs: [Int64]) async throws
-    /// Records attempts and their consequences, in one transaction. A webhook failing for
-    /// `disableAfter` without a success is disabled.
-    func record(_ outcomes: [AttemptOutcome], disableAfter: Duration, now: Millis) async throws
+    /// Leases until `now + lease` up to `limit` due deliveries, each the oldest pending one of its
+    /// resource to its webhook, of active webhooks not in `excluding`. Fair between webhooks: at
+    /// most `perWebhook` of one webhook, and one at a time of a failing webhook with none leased;
+    /// every webhook's first before any webhook's second. Its cost depends on the webhooks and
+    /// the work returned, not on deliveries waiting behind others of their resource.
+    func claimDue(limit: Int, perWebhook: Int, excluding: Set<UUID>, lease: Duration, owner: String,
+                  now: Millis) async throws -> [ClaimedDelivery]
+    /// Extends the leases this node still holds (same owner, same lease) to `until`; answers the
+    /// deliveries whose lease was extended. A lease another node took over is not extended.
+    func extendLeases(_ claims: [ClaimedDelivery], owner: String, until: Millis) async throws -> Set<Int64>
+    /// Gives leases this node holds back without an attempt.
+    func releaseClaims(_ claims: [ClaimedDelivery], owner: String) async throws
+    /// Records attempts and their consequences, in one transaction: delivery states, the
+    /// webhooks' failure runs, disabling (410, or failing for `policy.disableAfter`).
+    func record(_ outcomes: [AttemptOutcome], policy: FailurePolicy, now: Millis) async throws
     /// The earliest time after `now` at which a claim could find work, or nil when none is known.
+    /// Like a claim, its cost does not grow with deliveries waiting behind others.
     func nextDueAt(now: Millis) async throws -> Millis?
     /// Pending deliveries in all (for the metrics gauge).
     func pendingCount() async throws -> Int

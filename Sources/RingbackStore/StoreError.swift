@@ -6,6 +6,8 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case notFound
         case unavailable
         case locked(String)
+        case limit(String)
+        case conflict(String)
     }
 
     private let kind: Kind
@@ -16,12 +18,25 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     public static let unavailable = StoreError(kind: .unavailable)
     /// Another process holds the database (SQLite is for one process).
     public static func locked(_ path: String) -> StoreError { StoreError(kind: .locked(path)) }
+    /// A configured limit would be exceeded; the message names it.
+    public static func limit(_ message: String) -> StoreError { StoreError(kind: .limit(message)) }
+    /// The request conflicts with the resource's state; the message says how.
+    public static func conflict(_ message: String) -> StoreError { StoreError(kind: .conflict(message)) }
+
+    /// The message of a limit or conflict, for the API to show.
+    public var conflictMessage: String? {
+        switch kind {
+        case .limit(let message), .conflict(let message): message
+        default: nil
+        }
+    }
 
     public var description: String {
         switch kind {
         case .notFound: "not found"
         case .unavailable: "the database is unavailable"
         case .locked(let path): "another ringback process is using \(path); SQLite is for one process (use PostgreSQL to run several nodes)"
+        case .limit(let message), .conflict(let message): message
         }
     }
 }

@@ -27,7 +27,15 @@ extension StoredRow {
             eventTypes: StoredJSON.eventTypes(text("event_types")), headers: StoredJSON.headers(text("headers")),
             secret: WebhookSecret(text("secret"))!, retiredSecrets: StoredJSON.retiredSecrets(text("retired_secrets")),
             status: WebhookStatus(rawValue: text("status")) ?? .disabled, disabledReason: optionalText("disabled_reason"),
-            createdAt: integer("created_at"), updatedAt: integer("updated_at"))
+            createdAt: integer("created_at"), updatedAt: integer("updated_at"),
+            consecutiveFailures: Int(integer("consecutive_failures")), failingSince: optionalInteger("failing_since"))
+    }
+
+    /// An attempt error stored as its text and its code.
+    func attemptError(_ text: String, _ code: String) -> AttemptError? {
+        guard let description = optionalText(text) else { return nil }
+        return AttemptError(code: optionalText(code).flatMap(AttemptErrorCode.init(rawValue:)) ?? .connectionRefused,
+                            description: description)
     }
 
     var event: Event {
@@ -42,19 +50,19 @@ extension StoredRow {
             resourceID: text("resource_id"), status: DeliveryStatus(rawValue: text("status")) ?? .pending,
             attemptCount: Int(integer("attempt_count")), nextAttemptAt: optionalInteger("next_attempt_at"),
             lastAttemptAt: optionalInteger("last_attempt_at"), lastStatusCode: optionalInteger("last_status_code").map(Int.init),
-            lastError: optionalText("last_error"), createdAt: integer("created_at"))
+            lastError: attemptError("last_error", "last_error_code"), createdAt: integer("created_at"))
     }
 
     var attempt: Attempt {
         Attempt(number: Int(integer("attempt")), startedAt: integer("started_at"), durationMS: integer("duration_ms"),
-                statusCode: optionalInteger("status_code").map(Int.init), error: optionalText("error"),
+                statusCode: optionalInteger("status_code").map(Int.init), error: attemptError("error", "error_code"),
                 responseBody: optionalText("response_body"))
     }
 
     /// A claimed delivery: its own columns and its event's, with the webhook fetched apart.
     func claimed(webhook: Webhook) -> ClaimedDelivery {
         ClaimedDelivery(
-            seq: integer("seq"), id: uuid("id"), webhook: webhook, eventID: text("event_id"),
+            seq: integer("seq"), id: uuid("id"), webhook: webhook, leaseUntil: integer("lease_until"), eventID: text("event_id"),
             eventCreatedAt: integer("event_created_at"), body: bytes("body"),
             attemptNumber: Int(integer("attempt_count")) + 1, roundStart: Int(integer("round_start")),
             roundAttempts: optionalInteger("round_attempts").map(Int.init))

@@ -35,6 +35,8 @@ struct Serve: AsyncParsableCommand {
     var maxInFlight: String?
     @Option(name: .customLong("max-in-flight-per-webhook"), help: "Attempts in flight at once to one webhook (default 32) [env: RINGBACK_MAX_IN_FLIGHT_PER_WEBHOOK]")
     var maxInFlightPerWebhook: String?
+    @Option(name: .customLong("max-webhooks-per-customer"), help: "Webhooks one customer may have (default 100) [env: RINGBACK_MAX_WEBHOOKS_PER_CUSTOMER]")
+    var maxWebhooksPerCustomer: String?
 
     func run() async throws {
         let settings: ServeSettings
@@ -72,6 +74,7 @@ struct Serve: AsyncParsableCommand {
         var apiConfiguration = APIConfiguration(
             adminTokenHash: CredentialHash.of(adminToken), allowInsecureURLs: settings.allowInsecureURLs,
             now: { Timestamp.milliseconds(Date()) })
+        apiConfiguration.maxWebhooksPerCustomer = settings.maxWebhooksPerCustomer
         apiConfiguration.metricsText = {
             var buffer: [UInt8] = []
             registry.emit(into: &buffer)
@@ -96,8 +99,11 @@ struct Serve: AsyncParsableCommand {
         dispatching.lease = settings.deliveryLease
         let dispatcher = Dispatcher(store: store, sender: sender, configuration: dispatching, logger: logger,
                                     now: { Timestamp.milliseconds(Date()) })
-        // Started in this order, stopped in reverse: the API stops taking events before deliveries stop.
-        let services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: dispatcher), .init(service: app)]
+        // Started in this order, stopped in reverse: the API stops taking events before deliveries
+        // stop, and attempts in flight end before the sender closes its connections.
+        let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: sender), .init(service: dispatcher), .init(service: app),
+        ]
         let group = ServiceGroup(configuration: .init(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         // The store's connections run first and stop last; the schema is migrated before anything uses it.
@@ -150,7 +156,9 @@ struct Serve: AsyncParsableCommand {
             maxInFlight: try OptionValue(flag: "--max-in-flight", env: "RINGBACK_MAX_IN_FLIGHT", given: maxInFlight)
                 .integer(default: 512, range: 1...10_000),
             maxInFlightPerWebhook: try OptionValue(flag: "--max-in-flight-per-webhook", env: "RINGBACK_MAX_IN_FLIGHT_PER_WEBHOOK",
-                                                   given: maxInFlightPerWebhook).integer(default: 32, range: 1...10_000)
+                                                   given: maxInFlightPerWebhook).integer(default: 32, range: 1...10_000),
+            maxWebhooksPerCustomer: try OptionValue(flag: "--max-webhooks-per-customer", env: "RINGBACK_MAX_WEBHOOKS_PER_CUSTOMER",
+                                                    given: maxWebhooksPerCustomer).integer(default: 100, range: 1...1_000_000)
         )
     }
 }
@@ -168,4 +176,5 @@ struct ServeSettings {
     var trustedCAPath: String?
     var maxInFlight: Int
     var maxInFlightPerWebhook: Int
+    var maxWebhooksPerCustomer: Int
 }

@@ -43,9 +43,11 @@ struct APIHarness: Sendable {
         try await store.migrate()
         var dispatcher: Dispatcher?
         var engineTask: Task<Void, Never>?
+        var senderTask: Task<Void, Never>?
         if let engine {
             let sender = try WebhookSender(configuration: SenderConfiguration(
                 timeout: engine.timeout, allowPrivateTargets: engine.allowPrivateTargets, trustedCAPath: engine.trustedCAPath))
+            senderTask = Task { try? await sender.run() }
             var configuration = DispatcherConfiguration(
                 schedule: engine.schedule, timeout: engine.timeout, maxInFlight: engine.maxInFlight,
                 maxInFlightPerWebhook: engine.maxInFlightPerWebhook, userAgent: "Ringback/test")
@@ -73,6 +75,8 @@ struct APIHarness: Sendable {
         dispatcher?.stop()
         engineTask?.cancel()
         await engineTask?.value
+        senderTask?.cancel()
+        await senderTask?.value
         try await store.close()
         return try result.get()
     }

@@ -20,7 +20,7 @@ import Testing
         try await store.createWebhook(Webhook(
             id: UUID(), customerID: customer.id, name: nil, detail: nil, url: "https://example.com/\(UUID())", method: .post,
             eventTypes: types, headers: [WebhookHeader(name: "X-A", value: "1")], secret: WebhookSecret.generate(),
-            retiredSecrets: [], status: status, disabledReason: nil, createdAt: now, updatedAt: now))
+            retiredSecrets: [], status: status, disabledReason: nil, createdAt: now, updatedAt: now), limit: 100)
     }
 
     static func event(_ customer: Customer, _ type: String = "call_hangup", resource: String = "call-1",
@@ -32,17 +32,18 @@ import Testing
 
     static func claim(_ store: any Store, at time: Millis = now, limit: Int = 100, excluding: Set<UUID> = [],
                       owner: String = "node-a") async throws -> [ClaimedDelivery] {
-        try await store.claimDue(limit: limit, excluding: excluding, lease: lease, owner: owner, now: time)
+        try await store.claimDue(limit: limit, perWebhook: 100, excluding: excluding, lease: lease, owner: owner, now: time)
     }
 
     static func outcome(_ claimed: ClaimedDelivery, _ next: AttemptOutcome.Next, status: Int? = 200,
                         at time: Millis = now) -> AttemptOutcome {
         AttemptOutcome(deliverySeq: claimed.seq, webhookID: claimed.webhook.id, attempt: Attempt(
             number: claimed.attemptNumber, startedAt: time, durationMS: 3, statusCode: status,
-            error: status == 200 ? nil : "status \(status ?? 0)", responseBody: "ok"), next: next)
+            error: status == 200 ? nil : .status(status ?? 0), responseBody: "ok"), next: next)
     }
 
     static let disableAfter: Duration = .seconds(5 * 24 * 3600)
+    static let policy = FailurePolicy(disableAfter: disableAfter, schedule: .default)
 
     // MARK: Customers and keys
 
@@ -208,7 +209,7 @@ import Testing
             #expect(Set(takenOver.map(\.id)) == Set(first.map(\.id)))
             // Settling A's first releases A's second.
             let headA = try #require(takenOver.first { $0.body == first.first { _ in true }!.body } ?? takenOver.first)
-            try await store.record([Self.outcome(headA, .succeeded)], disableAfter: Self.disableAfter, now: Self.now)
+            try await store.record([Self.outcome(headA, .succeeded)], policy: Self.policy, now: Self.now)
             let next = try await Self.claim(store, at: Self.now + 2 * Self.lease.milliseconds + 2)
             #expect(next.count == 2, "A's second and B's (lease expired again)")
         }
@@ -227,9 +228,16 @@ import Testing
                 }
             }
             _ = try await store.publish(events)
-            let claims = try await withThrowingTaskGroup(of: [ClaimedDelivery].self) { group in
-                for node in 0..<6 { group.addTask { try await Self.claim(store, limit: 30, owner: "node-\(node)") } }
-                return try await group.reduce(into: []) { $0 += $1 }
+            // Rounds of six concurrent claimers, until a round finds nothing: a claimer may skip
+            // rows another one holds for a moment, never take them.
+            var claims: [ClaimedDelivery] = []
+            while true {
+                let round = try await withThrowingTaskGroup(of: [ClaimedDelivery].self) { group in
+                    for node in 0..<6 { group.addTask { try await Self.claim(store, limit: 30, owner: "node-\(node)") } }
+                    return try await group.reduce(into: []) { $0 += $1 }
+                }
+                if round.isEmpty { break }
+                claims += round
             }
             #expect(claims.count == 80, "every head of every resource of both webhooks, once")
             #expect(Set(claims.map(\.id)).count == claims.count)
@@ -251,7 +259,7 @@ import Testing
             _ = try await store.publish([Self.event(customer)])
             let claimed = try await Self.claim(store, excluding: [busy.id])
             #expect(claimed.map(\.webhook.id) == [other.id])
-            try await store.releaseClaims(claimed.map(\.seq))
+            try await store.releaseClaims(claimed, owner: "node-a")
             _ = try await store.updateWebhook(customerID: customer.id, id: busy.id) { $0.status = .disabled }
             let again = try await Self.claim(store)
             #expect(again.map(\.webhook.id) == [other.id], "released work is claimable; a disabled webhook's is not")
@@ -270,14 +278,14 @@ import Testing
             _ = try await store.publish([Self.event(customer)])
             let first = try #require(try await Self.claim(store).first)
             let retryAt = Self.now + 5000
-            try await store.record([Self.outcome(first, .retry(at: retryAt), status: 500)], disableAfter: Self.disableAfter, now: Self.now)
+            try await store.record([Self.outcome(first, .retry(at: retryAt), status: 500)], policy: Self.policy, now: Self.now)
             // The same outcome again (a duplicate after a lease takeover) changes nothing.
-            try await store.record([Self.outcome(first, .succeeded)], disableAfter: Self.disableAfter, now: Self.now)
+            try await store.record([Self.outcome(first, .succeeded)], policy: Self.policy, now: Self.now)
             #expect(try await Self.claim(store).isEmpty, "not due before its retry time")
             #expect(try await store.nextDueAt(now: Self.now) == retryAt)
             let second = try #require(try await Self.claim(store, at: retryAt).first)
             #expect(second.attemptNumber == 2)
-            try await store.record([Self.outcome(second, .succeeded, at: retryAt)], disableAfter: Self.disableAfter, now: retryAt)
+            try await store.record([Self.outcome(second, .succeeded, at: retryAt)], policy: Self.policy, now: retryAt)
 
             let list = try await store.listDeliveries(customerID: customer.id, webhookID: webhook.id, status: nil, eventID: nil,
                                                       PageRequest(size: 10, before: nil))
@@ -287,7 +295,7 @@ import Testing
             #expect(detail == delivery)
             #expect(attempts.map(\.number) == [1, 2])
             #expect(attempts.map(\.statusCode) == [500, 200])
-            #expect(attempts[0].error == "status 500" && attempts[1].responseBody == "ok")
+            #expect(attempts[0].error == .status(500) && attempts[0].error?.code == .status && attempts[1].responseBody == "ok")
             #expect(try await store.pendingCount() == 0)
             #expect(try await store.nextDueAt(now: retryAt) == nil)
         }
@@ -304,17 +312,20 @@ import Testing
             let toGone = try #require(claimed.first { $0.webhook.id == gone.id })
             let toDying = try #require(claimed.first { $0.webhook.id == dying.id })
             try await store.record([
-                Self.outcome(toGone, .disableWebhook(reason: "410 Gone"), status: 410),
+                Self.outcome(toGone, .gone, status: 410),
                 Self.outcome(toDying, .retry(at: Self.now + 1000), status: 500),
-            ], disableAfter: Self.disableAfter, now: Self.now)
+            ], policy: Self.policy, now: Self.now)
             #expect(try await store.webhook(customerID: customer.id, id: gone.id).status == .disabled)
-            #expect(try await store.webhook(customerID: customer.id, id: gone.id).disabledReason == "410 Gone")
+            #expect(try await store.webhook(customerID: customer.id, id: gone.id).disabledReason == FailurePolicy.goneReason)
             #expect(try await store.webhook(customerID: customer.id, id: dying.id).status == .active)
-            // Five days later, still failing: disabled.
+            // Failing every 20 hours for five days: disabled.
             let later = Self.now + Self.disableAfter.milliseconds + 1
-            let again = try #require(try await Self.claim(store, at: later).first)
-            try await store.record([Self.outcome(again, .retry(at: later + 1000), status: 500, at: later)],
-                                   disableAfter: Self.disableAfter, now: later)
+            for time in Array(stride(from: Self.now + 20 * 3_600_000, through: Self.now + 100 * 3_600_000, by: 20 * 3_600_000)) + [later] {
+                #expect(try await store.webhook(customerID: customer.id, id: dying.id).status == .active)
+                let again = try #require(try await Self.claim(store, at: time).first)
+                try await store.record([Self.outcome(again, .retry(at: time + 1000), status: 500, at: time)],
+                                       policy: Self.policy, now: time)
+            }
             let disabled = try await store.webhook(customerID: customer.id, id: dying.id)
             #expect(disabled.status == .disabled)
             #expect(disabled.disabledReason?.contains("failed") == true)
@@ -322,6 +333,39 @@ import Testing
             #expect(try await Self.claim(store, at: later + 2000).isEmpty)
             _ = try await store.updateWebhook(customerID: customer.id, id: dying.id) { $0.status = .active }
             #expect(try await Self.claim(store, at: later + 2000).count == 1)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func aFailureAfterAQuietPeriodStartsANewRunAndHealthFollowsTheRun(_ backend: Backend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let customer = try await Self.customer(store)
+            let webhook = try await Self.webhook(store, customer)
+            func fail(at time: Millis, resource: String) async throws {
+                _ = try await store.publish([Self.event(customer, resource: resource, at: time)])
+                let claimed = try #require(try await Self.claim(store, at: time).first)
+                try await store.record([Self.outcome(claimed, .failed, status: 500, at: time)], policy: Self.policy, now: time)
+            }
+            try await fail(at: Self.now, resource: "a")
+            var stored = try await store.webhook(customerID: customer.id, id: webhook.id)
+            #expect(stored.consecutiveFailures == 1 && stored.failingSince == Self.now)
+            #expect(stored.health(at: Self.now) == .healthy, "one failure is not a failing endpoint")
+            #expect(stored.health(at: Self.now + 60_000) == .failing, "failing for a minute is")
+            // Six quiet days, then one failure: a new run, not a disabled webhook.
+            let later = Self.now + 6 * 24 * 3_600_000
+            try await fail(at: later, resource: "b")
+            stored = try await store.webhook(customerID: customer.id, id: webhook.id)
+            #expect(stored.status == .active)
+            #expect(stored.consecutiveFailures == 1 && stored.failingSince == later)
+            for index in 0..<4 { try await fail(at: later + 1 + Millis(index), resource: "c\(index)") }
+            stored = try await store.webhook(customerID: customer.id, id: webhook.id)
+            #expect(stored.consecutiveFailures == 5 && stored.health(at: later + 5) == .failing, "five failures in a row")
+            // A success ends the run.
+            _ = try await store.publish([Self.event(customer, resource: "d", at: later + 10)])
+            let claimed = try #require(try await Self.claim(store, at: later + 10).first)
+            try await store.record([Self.outcome(claimed, .succeeded, at: later + 10)], policy: Self.policy, now: later + 10)
+            stored = try await store.webhook(customerID: customer.id, id: webhook.id)
+            #expect(stored.consecutiveFailures == 0 && stored.failingSince == nil && stored.health(at: later + 10) == .healthy)
         }
     }
 
@@ -334,7 +378,7 @@ import Testing
             let webhook = try await Self.webhook(store, customer)
             _ = try await store.publish([Self.event(customer, resource: "a"), Self.event(customer, resource: "b")])
             for claimed in try await Self.claim(store) {
-                try await store.record([Self.outcome(claimed, .failed, status: 500)], disableAfter: Self.disableAfter, now: Self.now)
+                try await store.record([Self.outcome(claimed, .failed, status: 500)], policy: Self.policy, now: Self.now)
             }
             let failed = try await store.listDeliveries(customerID: customer.id, webhookID: webhook.id, status: .failed,
                                                         eventID: nil, PageRequest(size: 10, before: nil)).items
@@ -343,7 +387,7 @@ import Testing
             try await store.retryDelivery(customerID: customer.id, webhookID: webhook.id, id: failed[0].id, now: Self.now + 10)
             let retried = try #require(try await Self.claim(store, at: Self.now + 10).first)
             #expect(retried.id == failed[0].id && retried.attemptNumber == 2 && retried.roundStart == 2 && retried.roundAttempts == 1)
-            try await store.releaseClaims([retried.seq])
+            try await store.releaseClaims([retried], owner: "node-a")
 
             let count = try await store.recoverDeliveries(customerID: customer.id, webhookID: webhook.id, since: Self.now - 1,
                                                           until: Self.now + 1, now: Self.now + 20)

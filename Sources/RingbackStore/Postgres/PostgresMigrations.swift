@@ -100,5 +100,6 @@ enum PostgresMigrations {
             )
             """,
         ]),
+        (2, SchemaV2.statements(integer: "BIGINT")),
     ]
 }

@@ -88,7 +88,7 @@ public final class PostgresStore: Store {
     public func close() async throws {}
 
     public func ping() async throws {
-        _ = try await rows("SELECT 1 AS one")
+        _ = try await rows("SELECT 1 AS one" as SQLStatement)
     }
 
     public func migrate() async throws {
@@ -179,8 +179,9 @@ public final class PostgresStore: Store {
     }
 
     /// Every row of one statement outside a transaction.
-    func rows(_ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
+    func rows(_ statement: SQLStatement) async throws -> [PostgresRandomAccessRow] {
         let logger = self.logger
+        let query = statement.postgresQuery
         return try await guarded { try await self.withConnection { try await $0.rows(query, logger: logger) } }
     }
 

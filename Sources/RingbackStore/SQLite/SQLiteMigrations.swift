@@ -92,6 +92,9 @@ enum SQLiteMigrations {
                 ) STRICT, WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v2") { db in
+            for statement in SchemaV2.statements(integer: "INTEGER") { try db.execute(sql: statement) }
+        }
         return migrator
     }
 }

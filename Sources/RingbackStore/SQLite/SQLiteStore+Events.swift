@@ -4,100 +4,58 @@ import RingbackCore
 
 extension SQLiteStore {
     public func publish(_ events: [NewEvent]) async throws -> [PublishResult] {
-        let results = try await write { db in
-            var matching: [UUID: [(id: String, types: [String])]] = [:]
-            var results: [PublishResult] = []
-            results.reserveCapacity(events.count)
-            for (index, event) in events.enumerated() {
-                if matching[event.customerID] == nil {
-                    guard try Bool.fetchOne(db, sql: "SELECT 1 FROM customers WHERE id = ?", arguments: [event.customerID.text]) == true
-                    else {
-                        let field = events.count == 1 ? "customer_id" : "events[\(index)].customer_id"
-                        throw ValidationFailure([FieldError(field: field, message: "is not a known customer")])
-                    }
-                    matching[event.customerID] = try Self.activeSubscriptions(db, customerID: event.customerID)
-                }
-                results.append(try Self.insert(db, event, webhooks: matching[event.customerID]!))
+        let plan = PublishPlan(events)
+        let (results, deliveries) = try await write { db in
+            let known = Set(try db.rows(EventSQL.knownCustomers(plan.customerIDs)).map { $0["id"] as String })
+            if let failure = plan.unknownCustomer(known: known) { throw failure }
+            let subscriptions = PublishPlan.subscriptions(try db.rows(EventSQL.subscriptions(plan.customerIDs)))
+            let created = try db.rows(EventSQL.insert(events))
+                .reduce(into: [String: Int64]()) { $0[PublishPlan.key($1.uuid("customer_id"), $1["id"])] = $1["seq"] }
+            let repeated = plan.notCreated(created)
+            let existing = repeated.isEmpty ? [:] : try db.rows(EventSQL.existing(repeated))
+                .reduce(into: [String: Event]()) { $0[PublishPlan.key($1.uuid("customer_id"), $1["id"])] = $1.event }
+            let lanes = plan.lanes(created: created, subscriptions: subscriptions)
+            var deliveries: [NewDelivery] = []
+            if !lanes.webhooks.isEmpty {
+                let busy = Set(try db.rows(EventSQL.busyLanes(webhookIDs: lanes.webhooks, resourceKeys: lanes.keys))
+                    .map { PublishPlan.lane($0["webhook_id"], $0["resource_key"]) })
+                deliveries = plan.deliveries(created: created, subscriptions: subscriptions, busy: busy)
+                try db.execute(EventSQL.insertDeliveries(deliveries))
             }
-            return results
+            return (plan.results(created: created, existing: existing, deliveries: deliveries), deliveries.count)
         }
-        if results.contains(where: { $0.deliveryCount > 0 }) { wakeups.signal() }
+        if deliveries > 0 { wakeups.signal() }
         return results
-    }
-
-    private static func activeSubscriptions(_ db: Database, customerID: UUID) throws -> [(id: String, types: [String])] {
-        try Row.fetchAll(db, sql: "SELECT id, event_types FROM webhooks WHERE customer_id = ? AND status = 'active'",
-                         arguments: [customerID.text])
-            .map { (id: $0["id"], types: StoredJSON.eventTypes($0["event_types"])) }
-    }
-
-    /// Inserts one event and its deliveries; an id the customer used before returns the stored event.
-    private static func insert(_ db: Database, _ event: NewEvent, webhooks: [(id: String, types: [String])]) throws -> PublishResult {
-        let body = event.body
-        let insert = try db.cachedStatement(sql: """
-            INSERT INTO events (id, customer_id, type, resource_type, resource_id, body, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (customer_id, id) DO NOTHING RETURNING seq
-            """)
-        let seq = try Int64.fetchOne(insert, arguments: [
-            event.id, event.customerID.text, event.type.name, event.type.resourceType, event.resourceID,
-            Data(body), event.createdAt,
-        ])
-        guard let seq else {
-            let row = try Row.fetchOne(db, sql: "SELECT \(StoredSQL.event) FROM events WHERE customer_id = ? AND id = ?",
-                                       arguments: [event.customerID.text, event.id])!
-            return PublishResult(event: row.event, created: false, deliveryCount: 0)
-        }
-        let targets = webhooks.filter { EventTypeFilter.anyMatches($0.types, event.type) }
-        let resourceKey = event.type.resourceType + "/" + event.resourceID
-        let insertDelivery = try db.cachedStatement(sql: """
-            INSERT INTO deliveries (id, webhook_id, event_seq, resource_key, status, next_attempt_at, created_at)
-            VALUES (?, ?, ?, ?, 'pending', ?, ?)
-            """)
-        for target in targets {
-            try insertDelivery.execute(arguments: [UUID().text, target.id, seq, resourceKey, event.createdAt, event.createdAt])
-        }
-        let stored = Event(id: event.id, customerID: event.customerID, type: event.type.name,
-                           resourceType: event.type.resourceType, resourceID: event.resourceID, body: body,
-                           createdAt: event.createdAt)
-        return PublishResult(event: stored, created: true, deliveryCount: targets.count)
     }
 
     public func listEvents(customerID: UUID, type: String?, resourceID: String?, _ page: PageRequest) async throws -> Page<Event> {
         try await read { db in
-            var sql: SQL = "SELECT \(sql: StoredSQL.event) FROM events WHERE customer_id = \(customerID.text) AND seq < \(page.before ?? Int64.max)"
-            if let type { sql += " AND type = \(type)" }
-            if let resourceID { sql += " AND resource_id = \(resourceID)" }
-            sql += " ORDER BY seq DESC LIMIT \(page.size + 1)"
-            let rows = try SQLRequest<Row>(literal: sql).fetchAll(db)
-            return makePage(rows, size: page.size, \.event)
+            makePage(try db.rows(EventSQL.list(customerID: customerID, type: type, resourceID: resourceID, page)),
+                     size: page.size, \.event)
         }
     }
 
     public func event(customerID: UUID, id: String) async throws -> Event {
         try await read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT \(StoredSQL.event) FROM events WHERE customer_id = ? AND id = ?",
-                                             arguments: [customerID.text, id])
-            else { throw StoreError.notFound }
+            guard let row = try db.rows(EventSQL.one(customerID: customerID, id: id)).first else { throw StoreError.notFound }
             return row.event
         }
     }
 
     public func createTestDelivery(customerID: UUID, webhookID: UUID, event: NewEvent) async throws -> UUID {
-        let deliveryID = UUID()
-        try await write { db in
-            _ = try Self.fetchWebhook(db, customerID: customerID, id: webhookID)
-            try db.execute(sql: """
-                INSERT INTO events (id, customer_id, type, resource_type, resource_id, body, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [event.id, customerID.text, event.type.name, event.type.resourceType, event.resourceID,
-                                 Data(event.body), event.createdAt])
-            try db.execute(sql: """
-                INSERT INTO deliveries (id, webhook_id, event_seq, resource_key, status, next_attempt_at, created_at)
-                VALUES (?, ?, ?, ?, 'pending', ?, ?)
-                """, arguments: [deliveryID.text, webhookID.text, db.lastInsertedRowID,
-                                 "webhook/" + deliveryID.text, event.createdAt, event.createdAt])
+        let delivery = try await write { db in
+            guard let row = try db.rows(DeliverySQL.lockWebhook(customerID: customerID, id: webhookID)).first
+            else { throw StoreError.notFound }
+            return try Self.insertTest(db, event, webhookID: webhookID, status: row["status"])
         }
         wakeups.signal()
-        return deliveryID
+        return delivery
+    }
+
+    private static func insertTest(_ db: Database, _ event: NewEvent, webhookID: UUID, status: String) throws -> UUID {
+        let test = try TestDelivery(event: event, webhookID: webhookID, status: status)
+        guard let seq = try db.rows(EventSQL.insert([event])).first?["seq"] as Int64? else { throw StoreError.unavailable }
+        try db.execute(EventSQL.insertDeliveries([test.delivery(eventSeq: seq)]))
+        return test.id
     }
 }

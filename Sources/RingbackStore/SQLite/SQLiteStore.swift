@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Logging
 import RingbackCore
 import Synchronization
 
@@ -8,9 +9,11 @@ public final class SQLiteStore: Store {
     let pool: DatabasePool
     public let wakeups = WakeSignal()
     private let lock: FileLock
+    private let logger: Logger
 
     /// Opens (creating if needed) the database at `path` and takes the one-process lock beside it.
-    public init(path: String) throws {
+    public init(path: String, logger: Logger = Logger(label: "ringback.sqlite")) throws {
+        self.logger = logger
         lock = try FileLock(path: path + ".lock")
         var config = Configuration()
         config.prepareDatabase { db in
@@ -74,7 +77,13 @@ public final class SQLiteStore: Store {
     }
 
     private func guarded<T>(_ body: () async throws -> T) async throws -> T {
-        try await StoreError.guarding(log: { _ in }, body)
+        try await StoreError.guarding(log: { error in
+            // GRDB's message names the SQLite error and the statement; values are bound, never shown.
+            let code = (error as? DatabaseError).map { "\($0.resultCode)" } ?? "\(type(of: error))"
+            self.logger.warning("database error", metadata: [
+                "error.code": "\(code)", "error.message": "\((error as? DatabaseError)?.message ?? "-")",
+            ])
+        }, body)
     }
 }
 
@@ -105,9 +114,4 @@ final class FileLock: Sendable {
     deinit {
         release()
     }
-}
-
-extension UUID {
-    /// The lowercase form stored and shown.
-    public var text: String { uuidString.lowercased() }
 }

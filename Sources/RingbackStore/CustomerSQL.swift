@@ -1,0 +1,45 @@
+import Foundation
+import RingbackCore
+
+/// The statements of customers and access keys, written once for both backends.
+enum CustomerSQL {
+    static let columns = "seq, id, name, detail, created_at"
+
+    static func insert(_ customer: Customer) -> SQLStatement {
+        """
+        INSERT INTO customers (id, name, detail, created_at)
+        VALUES (\(customer.id), \(customer.name), \(customer.detail), \(customer.createdAt))
+        """
+    }
+
+    /// An access key for a customer that exists: no row is inserted (or returned) otherwise.
+    static func insertKey(_ key: AccessKey, tokenHash: String) -> SQLStatement {
+        """
+        INSERT INTO access_keys (id, customer_id, token_hash, created_at)
+        SELECT \(key.id), id, \(tokenHash), \(key.createdAt) FROM customers WHERE id = \(key.customerID)
+        RETURNING seq
+        """
+    }
+
+    static func list(_ page: PageRequest) -> SQLStatement {
+        """
+        SELECT \(sql: columns) FROM customers WHERE seq < \(page.before ?? Int64.max) ORDER BY seq DESC LIMIT \(page.size + 1)
+        """
+    }
+
+    static func one(_ id: UUID) -> SQLStatement {
+        "SELECT \(sql: columns) FROM customers WHERE id = \(id)"
+    }
+
+    static func delete(_ id: UUID) -> SQLStatement {
+        "DELETE FROM customers WHERE id = \(id) RETURNING \(sql: columns)"
+    }
+
+    static func deleteKey(customerID: UUID, keyID: UUID) -> SQLStatement {
+        "DELETE FROM access_keys WHERE id = \(keyID) AND customer_id = \(customerID) RETURNING seq"
+    }
+
+    static func customerForKey(_ tokenHash: String) -> SQLStatement {
+        "SELECT customer_id FROM access_keys WHERE token_hash = \(tokenHash)"
+    }
+}

@@ -1,0 +1,336 @@
+import Foundation
+import RingbackCore
+
+/// The statements of the delivery engine, written once for both backends.
+///
+/// Order per resource rests on one column: `ready` is 1 for the oldest pending delivery of a
+/// resource to an active webhook (the head of its lane), 0 for the deliveries waiting behind it
+/// and for those of disabled webhooks. Only ready rows are in the claim's index, so a claim never
+/// reads the backlog that waits. Every statement that adds to or removes from a lane keeps it:
+/// publishing (a delivery is ready when its lane is empty), recording (a settled head promotes
+/// the next), retry and recover (the lane is computed again), disabling (ready rows are parked).
+/// On PostgreSQL, publishing and recording serialise per webhook through the webhook row's lock
+/// (`FOR SHARE` against `FOR NO KEY UPDATE`), so that a lane is never left without its head.
+enum DeliverySQL {
+    // MARK: Claiming
+
+    /// Whether webhook `w` is failing at `now` (contract section 13), in SQL.
+    static func failing(now: Millis) -> SQLStatement {
+        """
+        (w.consecutive_failures >= \(Int64(WebhookHealth.failingAfterAttempts))
+         OR (w.failing_since IS NOT NULL AND w.failing_since <= \(now - WebhookHealth.failingAfter.milliseconds)))
+        """
+    }
+
+    /// How many deliveries of webhook `w` one claim may take: `perWebhook`, or for a failing
+    /// webhook one probe when none of its deliveries is leased.
+    static func quota(perWebhook: Int, now: Millis) -> SQLStatement {
+        """
+        CASE WHEN \(failing(now: now))
+             THEN CASE WHEN EXISTS (SELECT 1 FROM deliveries l WHERE l.webhook_id = w.id AND l.lease_until > \(now))
+                       THEN 0 ELSE 1 END
+             ELSE \(perWebhook) END
+        """
+    }
+
+    /// Deliveries `x` of webhook `w` that may be attempted now, oldest due first: ready, due,
+    /// unleased, and (a fence that costs one index probe) still the oldest pending of their lane.
+    static func claimable(perWebhook: Int, now: Millis, columns: String = "x.seq, x.next_attempt_at") -> SQLStatement {
+        """
+        SELECT \(sql: columns) FROM deliveries x
+        WHERE x.webhook_id = w.id AND x.status = 'pending' AND x.ready = 1 AND x.next_attempt_at <= \(now)
+          AND (x.lease_until IS NULL OR x.lease_until <= \(now))
+          AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.webhook_id = x.webhook_id
+                          AND p.resource_key = x.resource_key AND p.status = 'pending' AND p.seq < x.seq)
+        ORDER BY x.next_attempt_at, x.seq LIMIT \(perWebhook)
+        """
+    }
+
+    /// The columns a claim returns for each delivery `d` with its event `e`.
+    static let claimedColumns = """
+        d.seq, d.id, d.webhook_id, d.attempt_count, d.round_start, d.round_attempts, d.lease_until,
+        e.id AS event_id, e.created_at AS event_created_at, e.body
+        """
+
+    /// The webhooks of claimed deliveries.
+    static func webhooks(_ ids: [String]) -> SQLStatement {
+        "SELECT \(sql: StoredSQL.webhook) FROM webhooks WHERE id \(in: ids)"
+    }
+
+    /// The claims as rows of (`claim_seq`, `claim_lease`): a lease is this node's while both hold.
+    private static func leases(_ claims: [ClaimedDelivery]) -> SQLRows {
+        SQLRows([("claim_seq", .integer), ("claim_lease", .integer)], claims.map { [.integer($0.seq), .integer($0.leaseUntil)] })
+    }
+
+    static func extendLeases(_ claims: [ClaimedDelivery], owner: String, until: Millis) -> SQLStatement {
+        """
+        UPDATE deliveries AS d SET lease_until = \(until) FROM \(leases(claims), as: "c")
+        WHERE d.seq = c.claim_seq AND d.lease_owner = \(owner) AND d.lease_until = c.claim_lease AND d.status = 'pending'
+        RETURNING seq
+        """
+    }
+
+    static func releaseLeases(_ claims: [ClaimedDelivery], owner: String) -> SQLStatement {
+        """
+        UPDATE deliveries AS d SET lease_until = NULL, lease_owner = NULL FROM \(leases(claims), as: "c")
+        WHERE d.seq = c.claim_seq AND d.lease_owner = \(owner) AND d.lease_until = c.claim_lease
+        """
+    }
+
+    /// Leases the picked deliveries (SQLite; PostgreSQL leases in the claim's own statement).
+    static func lease(_ seqs: [Int64], until: Millis, owner: String) -> SQLStatement {
+        "UPDATE deliveries SET lease_until = \(until), lease_owner = \(owner) WHERE seq \(in: seqs)"
+    }
+
+    /// The claimed deliveries with their events.
+    static func claimed(_ seqs: [Int64]) -> SQLStatement {
+        "SELECT \(sql: claimedColumns) FROM deliveries d JOIN events e ON e.seq = d.event_seq WHERE d.seq \(in: seqs)"
+    }
+
+    /// The earliest due time after `now` of a ready delivery, one index probe per active webhook.
+    static func nextDue(now: Millis) -> SQLStatement {
+        """
+        SELECT MIN(t.due) AS due FROM (
+            SELECT (SELECT MIN(x.next_attempt_at) FROM deliveries x
+                    WHERE x.webhook_id = w.id AND x.status = 'pending' AND x.ready = 1 AND x.next_attempt_at > \(now)) AS due
+            FROM webhooks w WHERE w.status = 'active') t
+        """
+    }
+
+    static func nextLeaseExpiry(now: Millis) -> SQLStatement {
+        "SELECT MIN(lease_until) AS due FROM deliveries WHERE lease_until IS NOT NULL AND lease_until > \(now)"
+    }
+
+    static let pendingCount: SQLStatement = "SELECT COUNT(*) AS count FROM deliveries WHERE status = 'pending'"
+
+    // MARK: Recording
+
+    /// Locks the webhooks of a batch in id order (PostgreSQL), so that two nodes recording at
+    /// once never deadlock, and publishing to them waits for the batch.
+    static func lockWebhooks(_ ids: [UUID]) -> SQLStatement {
+        "SELECT id FROM webhooks WHERE id \(in: ids.map(\.text).sorted()) ORDER BY id\(postgres: " FOR NO KEY UPDATE")"
+    }
+
+    /// Settles each outcome's delivery unless the outcome is stale (another attempt was recorded).
+    static func settle(_ outcomes: [AttemptOutcome]) -> SQLStatement {
+        let rows = SQLRows(
+            [("delivery", .integer), ("number", .integer), ("new_status", .text), ("next_at", .integer),
+             ("started_at", .integer), ("status_code", .integer), ("error", .text), ("error_code", .text)],
+            outcomes.map { outcome in
+                let attempt = outcome.attempt
+                let (status, nextAt) = outcome.settledState
+                return [.integer(outcome.deliverySeq), .integer(Int64(attempt.number)), .text(status.rawValue),
+                        nextAt.map(SQLValue.integer) ?? .null, .integer(attempt.startedAt),
+                        attempt.statusCode.map { .integer(Int64($0)) } ?? .null,
+                        attempt.error.map { .text($0.description) } ?? .null,
+                        attempt.error.map { .text($0.code.rawValue) } ?? .null]
+            })
+        return """
+            UPDATE deliveries AS d SET status = o.new_status, attempt_count = o.number, next_attempt_at = o.next_at,
+                last_attempt_at = o.started_at, last_status_code = o.status_code, last_error = o.error,
+                last_error_code = o.error_code, lease_until = NULL, lease_owner = NULL,
+                ready = CASE WHEN o.new_status = 'pending' THEN d.ready ELSE 0 END
+            FROM \(rows, as: "o")
+            WHERE d.seq = o.delivery AND d.status = 'pending' AND d.attempt_count = o.number - 1
+            RETURNING seq, webhook_id, resource_key, status
+            """
+    }
+
+    static func insertAttempts(_ outcomes: [AttemptOutcome]) -> SQLStatement {
+        let rows = SQLRows(
+            [("seq", .integer), ("attempt", .integer), ("started_at", .integer), ("duration_ms", .integer),
+             ("status_code", .integer), ("error", .text), ("error_code", .text), ("response_body", .text)],
+            outcomes.map { outcome in
+                let attempt = outcome.attempt
+                return [.integer(outcome.deliverySeq), .integer(Int64(attempt.number)), .integer(attempt.startedAt),
+                        .integer(attempt.durationMS), attempt.statusCode.map { .integer(Int64($0)) } ?? .null,
+                        attempt.error.map { .text($0.description) } ?? .null,
+                        attempt.error.map { .text($0.code.rawValue) } ?? .null,
+                        attempt.responseBody.map(SQLValue.text) ?? .null]
+            })
+        return """
+            INSERT INTO attempts (delivery_seq, attempt, started_at, duration_ms, status_code, error, error_code, response_body)
+            SELECT o.seq, o.attempt, o.started_at, o.duration_ms, o.status_code, o.error, o.error_code, o.response_body
+            FROM \(rows, as: "o") WHERE true
+            ON CONFLICT (delivery_seq, attempt) DO NOTHING
+            """
+    }
+
+    /// Applies each webhook's run of failures; a webhook with only successes that was healthy is
+    /// not written at all.
+    static func updateFailureRuns(_ runs: [FailureRun], policy: FailurePolicy) -> SQLStatement {
+        let rows = SQLRows(
+            [("id", .text), ("reset", .integer), ("failures", .integer), ("first_failure_at", .integer),
+             ("last_failure_at", .integer)],
+            runs.map { run in
+                [.text(run.webhookID.text), .integer(run.reset ? 1 : 0), .integer(Int64(run.failures)),
+                 run.firstFailureAt.map(SQLValue.integer) ?? .null, run.lastFailureAt.map(SQLValue.integer) ?? .null]
+            })
+        let gap = policy.quietGap.milliseconds
+        // A failure long after the previous one starts a new run, as a success does.
+        let fresh: SQLStatement = """
+            (u.reset = 1 OR w.last_failure_at IS NULL OR w.last_failure_at < u.first_failure_at - \(gap))
+            """
+        return """
+            UPDATE webhooks AS w SET
+                consecutive_failures = CASE WHEN u.failures = 0 THEN 0
+                                            WHEN \(fresh) THEN u.failures ELSE w.consecutive_failures + u.failures END,
+                failing_since = CASE WHEN u.failures = 0 THEN NULL
+                                     WHEN \(fresh) OR w.failing_since IS NULL THEN u.first_failure_at
+                                     ELSE w.failing_since END,
+                last_failure_at = COALESCE(u.last_failure_at, w.last_failure_at)
+            FROM \(rows, as: "u")
+            WHERE w.id = u.id AND (u.failures > 0 OR w.consecutive_failures > 0 OR w.failing_since IS NOT NULL)
+            """
+    }
+
+    /// Disables the webhooks that answered 410 or whose run of failures is old enough.
+    static func disableFailed(_ runs: [FailureRun], policy: FailurePolicy, now: Millis) -> SQLStatement {
+        let rows = SQLRows([("id", .text), ("gone", .integer)],
+                           runs.filter { $0.failures > 0 || $0.gone }.map { [.text($0.webhookID.text), .integer($0.gone ? 1 : 0)] })
+        return """
+            UPDATE webhooks AS w SET status = 'disabled', updated_at = \(now),
+                disabled_reason = CASE WHEN u.gone = 1 THEN \(FailurePolicy.goneReason) ELSE \(policy.staleReason) END
+            FROM \(rows, as: "u")
+            WHERE w.id = u.id AND w.status = 'active'
+              AND (u.gone = 1 OR w.failing_since <= \(now - policy.disableAfter.milliseconds))
+            """
+    }
+
+    /// Takes the deliveries of disabled webhooks among `ids` out of the claim's index.
+    static func parkDisabled(_ ids: [UUID]) -> SQLStatement {
+        """
+        UPDATE deliveries SET ready = 0
+        WHERE status = 'pending' AND ready = 1
+          AND webhook_id IN (SELECT id FROM webhooks WHERE id \(in: ids) AND status = 'disabled')
+        """
+    }
+
+    /// Makes the oldest pending delivery of each lane (webhook, resource) ready, for lanes of
+    /// active webhooks whose head just settled.
+    static func promote(_ lanes: [(webhookID: String, resourceKey: String)]) -> SQLStatement {
+        let rows = SQLRows([("webhook_id", .text), ("resource_key", .text)],
+                           lanes.map { [.text($0.webhookID), .text($0.resourceKey)] })
+        return """
+            UPDATE deliveries SET ready = 1
+            WHERE ready = 0 AND seq IN (
+                SELECT MIN(p.seq) FROM deliveries p
+                JOIN \(rows, as: "s") ON p.webhook_id = s.webhook_id AND p.resource_key = s.resource_key
+                JOIN webhooks w ON w.id = p.webhook_id AND w.status = 'active'
+                WHERE p.status = 'pending'
+                GROUP BY p.webhook_id, p.resource_key)
+            """
+    }
+
+    // MARK: Operations
+
+    /// Computes `ready` again for the pending deliveries of one webhook (of one lane when given):
+    /// after a retry or recover changed its lanes, or when it is enabled again.
+    static func refreshLanes(webhookID: UUID, resourceKey: String? = nil) -> SQLStatement {
+        var statement: SQLStatement = """
+            UPDATE deliveries AS d SET ready = CASE
+                WHEN w.status = 'active' AND NOT EXISTS (
+                    SELECT 1 FROM deliveries p WHERE p.webhook_id = d.webhook_id AND p.resource_key = d.resource_key
+                      AND p.status = 'pending' AND p.seq < d.seq) THEN 1 ELSE 0 END
+            FROM webhooks w
+            WHERE w.id = d.webhook_id AND d.webhook_id = \(webhookID) AND d.status = 'pending'
+            """
+        if let resourceKey { statement += " AND d.resource_key = \(resourceKey)" }
+        return statement
+    }
+
+    /// Locks one webhook of a customer for an operation that changes its lanes; no row if it is
+    /// not the customer's.
+    static func lockWebhook(customerID: UUID, id: UUID) -> SQLStatement {
+        """
+        SELECT status FROM webhooks WHERE id = \(id) AND customer_id = \(customerID)\(postgres: " FOR NO KEY UPDATE")
+        """
+    }
+
+    static func retry(webhookID: UUID, id: UUID, now: Millis) -> SQLStatement {
+        // A settled delivery gets a round of one attempt; a pending one is just made due now.
+        """
+        UPDATE deliveries SET next_attempt_at = \(now),
+            round_start = CASE WHEN status = 'pending' THEN round_start ELSE attempt_count + 1 END,
+            round_attempts = CASE WHEN status = 'pending' THEN round_attempts ELSE 1 END,
+            status = 'pending'
+        WHERE id = \(id) AND webhook_id = \(webhookID)
+        RETURNING resource_key
+        """
+    }
+
+    static func recover(webhookID: UUID, since: Millis, until: Millis?, now: Millis) -> SQLStatement {
+        """
+        UPDATE deliveries SET status = 'pending', next_attempt_at = \(now), round_start = attempt_count + 1,
+            round_attempts = NULL
+        WHERE webhook_id = \(webhookID) AND status = 'failed' AND created_at >= \(since) AND created_at < \(until ?? Int64.max)
+        RETURNING seq
+        """
+    }
+}
+
+/// What one batch of outcomes did to one webhook's run of failures.
+struct FailureRun: Sendable, Hashable {
+    let webhookID: UUID
+    /// A success in the batch ended the run before the failures counted here.
+    var reset = false
+    /// Failed attempts after the batch's last success (or in all, without one).
+    var failures = 0
+    var firstFailureAt: Millis?
+    var lastFailureAt: Millis?
+    /// The endpoint answered 410 Gone.
+    var gone = false
+
+    /// The runs of the webhooks of `outcomes`, in webhook-id order, outcomes taken in start order.
+    static func of(_ outcomes: [AttemptOutcome]) -> [FailureRun] {
+        var runs: [UUID: FailureRun] = [:]
+        for outcome in outcomes.sorted(by: { $0.attempt.startedAt < $1.attempt.startedAt }) {
+            var run = runs[outcome.webhookID] ?? FailureRun(webhookID: outcome.webhookID)
+            if outcome.succeeded {
+                run.reset = true
+                run.failures = 0
+                run.firstFailureAt = nil
+            } else {
+                run.failures += 1
+                run.firstFailureAt = run.firstFailureAt ?? outcome.attempt.startedAt
+                run.lastFailureAt = outcome.attempt.startedAt
+                if outcome.next == .gone { run.gone = true }
+            }
+            runs[outcome.webhookID] = run
+        }
+        return runs.values.sorted { $0.webhookID.text < $1.webhookID.text }
+    }
+}
+
+extension DeliverySQL {
+    // MARK: Records
+
+    static func list(webhookID: UUID, status: DeliveryStatus?, eventID: String?, _ page: PageRequest) -> SQLStatement {
+        var statement: SQLStatement = """
+            SELECT \(sql: StoredSQL.delivery) FROM deliveries d JOIN events e ON e.seq = d.event_seq
+            WHERE d.webhook_id = \(webhookID) AND d.seq < \(page.before ?? Int64.max)
+            """
+        if let status { statement += " AND d.status = \(status.rawValue)" }
+        if let eventID { statement += " AND e.id = \(eventID)" }
+        return statement + " ORDER BY d.seq DESC LIMIT \(page.size + 1)"
+    }
+
+    static func one(webhookID: UUID, id: UUID) -> SQLStatement {
+        """
+        SELECT \(sql: StoredSQL.delivery) FROM deliveries d JOIN events e ON e.seq = d.event_seq
+        WHERE d.id = \(id) AND d.webhook_id = \(webhookID)
+        """
+    }
+
+    static func attempts(deliverySeq: Int64) -> SQLStatement {
+        """
+        SELECT attempt, started_at, duration_ms, status_code, error, error_code, response_body FROM attempts
+        WHERE delivery_seq = \(deliverySeq) ORDER BY attempt
+        """
+    }
+
+    /// The webhook, when it belongs to the customer.
+    static func ownedWebhook(customerID: UUID, id: UUID) -> SQLStatement {
+        "SELECT seq FROM webhooks WHERE id = \(id) AND customer_id = \(customerID)"
+    }
+}

@@ -1,0 +1,219 @@
+import Foundation
+import RingbackCore
+
+/// The statements of publishing and reading events, written once for both backends. A batch
+/// is published with a fixed number of statements, however many events it holds.
+enum EventSQL {
+    static func knownCustomers(_ ids: [UUID]) -> SQLStatement {
+        "SELECT id FROM customers WHERE id \(in: ids)"
+    }
+
+    /// The active webhooks of the customers, share-locked on PostgreSQL so that recording (which
+    /// takes them for update) cannot settle a lane's head while this batch joins that lane.
+    static func subscriptions(_ customerIDs: [UUID]) -> SQLStatement {
+        """
+        SELECT id, customer_id, event_types FROM webhooks WHERE customer_id \(in: customerIDs) AND status = 'active'
+        ORDER BY id\(postgres: " FOR SHARE")
+        """
+    }
+
+    /// Inserts the events in order; an id the customer used before is skipped (and not returned).
+    static func insert(_ events: [NewEvent]) -> SQLStatement {
+        let rows = SQLRows(
+            [("n", .integer), ("id", .text), ("customer_id", .text), ("type", .text), ("resource_type", .text),
+             ("resource_id", .text), ("body", .text), ("created_at", .integer)],
+            events.enumerated().map { index, event in
+                [.integer(Int64(index)), .text(event.id), .text(event.customerID.text), .text(event.type.name),
+                 .text(event.type.resourceType), .text(event.resourceID), .text(String(decoding: event.body, as: UTF8.self)),
+                 .integer(event.createdAt)]
+            })
+        return """
+            INSERT INTO events (id, customer_id, type, resource_type, resource_id, body, created_at)
+            SELECT o.id, o.customer_id, o.type, o.resource_type, o.resource_id,
+                   \(postgres: "convert_to(o.body, 'UTF8')", sqlite: "CAST(o.body AS BLOB)"), o.created_at
+            FROM \(rows, as: "o") WHERE true ORDER BY o.n
+            ON CONFLICT (customer_id, id) DO NOTHING
+            RETURNING seq, customer_id, id
+            """
+    }
+
+    /// Stored events by (customer, id).
+    static func existing(_ keys: [(customerID: UUID, id: String)]) -> SQLStatement {
+        let rows = SQLRows([("customer_id", .text), ("id", .text)], keys.map { [.text($0.customerID.text), .text($0.id)] })
+        return """
+            SELECT \(sql: StoredSQL.event("e")) FROM events e JOIN \(rows, as: "k") ON e.customer_id = k.customer_id AND e.id = k.id
+            """
+    }
+
+    /// Lanes among these webhooks and resources that already have a pending delivery.
+    static func busyLanes(webhookIDs: [String], resourceKeys: [String]) -> SQLStatement {
+        """
+        SELECT DISTINCT webhook_id, resource_key FROM deliveries
+        WHERE status = 'pending' AND webhook_id \(in: webhookIDs) AND resource_key \(in: resourceKeys)
+        """
+    }
+
+    static func insertDeliveries(_ deliveries: [NewDelivery]) -> SQLStatement {
+        let rows = SQLRows(
+            [("n", .integer), ("id", .text), ("webhook_id", .text), ("event_seq", .integer), ("resource_key", .text),
+             ("at", .integer), ("ready", .integer)],
+            deliveries.enumerated().map { index, delivery in
+                [.integer(Int64(index)), .text(delivery.id.text), .text(delivery.webhookID), .integer(delivery.eventSeq),
+                 .text(delivery.resourceKey), .integer(delivery.at), .integer(delivery.ready ? 1 : 0)]
+            })
+        return """
+            INSERT INTO deliveries (id, webhook_id, event_seq, resource_key, status, next_attempt_at, created_at, ready)
+            SELECT o.id, o.webhook_id, o.event_seq, o.resource_key, 'pending', o.at, o.at, o.ready
+            FROM \(rows, as: "o") ORDER BY o.n
+            """
+    }
+
+    static func list(customerID: UUID, type: String?, resourceID: String?, _ page: PageRequest) -> SQLStatement {
+        var statement: SQLStatement = """
+            SELECT \(sql: StoredSQL.event("e")) FROM events e
+            WHERE e.customer_id = \(customerID) AND e.seq < \(page.before ?? Int64.max)
+            """
+        if let type { statement += " AND e.type = \(type)" }
+        if let resourceID { statement += " AND e.resource_id = \(resourceID)" }
+        return statement + " ORDER BY e.seq DESC LIMIT \(page.size + 1)"
+    }
+
+    static func one(customerID: UUID, id: String) -> SQLStatement {
+        "SELECT \(sql: StoredSQL.event("e")) FROM events e WHERE e.customer_id = \(customerID) AND e.id = \(id)"
+    }
+}
+
+/// One delivery a publish creates.
+struct NewDelivery: Sendable {
+    var id = UUID()
+    let webhookID: String
+    let eventSeq: Int64
+    let resourceKey: String
+    let at: Millis
+    /// First of its lane: no pending delivery of its resource to its webhook before it.
+    let ready: Bool
+}
+
+/// What a publish decides between its statements: which events are new, and which deliveries
+/// they get. Pure, so both backends make the same decisions.
+struct PublishPlan {
+    let events: [NewEvent]
+    /// The index of each (customer, id)'s first event in the batch; later ones repeat it.
+    let firstIndex: [String: Int]
+
+    init(_ events: [NewEvent]) {
+        self.events = events
+        var first: [String: Int] = [:]
+        for (index, event) in events.enumerated() where first[Self.key(event.customerID, event.id)] == nil {
+            first[Self.key(event.customerID, event.id)] = index
+        }
+        firstIndex = first
+    }
+
+    static func key(_ customerID: UUID, _ id: String) -> String { customerID.text + "/" + id }
+
+    /// The lane of an event for a webhook: its resource.
+    static func resourceKey(_ event: NewEvent) -> String {
+        event.type.resourceType + "/" + event.resourceID
+    }
+
+    var customerIDs: [UUID] { Array(Set(events.map(\.customerID))) }
+
+    /// The first event naming a customer that does not exist, as a validation failure.
+    func unknownCustomer(known: Set<String>) -> ValidationFailure? {
+        guard let index = events.firstIndex(where: { !known.contains($0.customerID.text) }) else { return nil }
+        let field = events.count == 1 ? "customer_id" : "events[\(index)].customer_id"
+        return ValidationFailure([FieldError(field: field, message: "is not a known customer")])
+    }
+
+    /// Subscriptions by customer from rows of `EventSQL.subscriptions`.
+    static func subscriptions<Row: StoredRow>(_ rows: [Row]) -> [UUID: [(id: String, types: [String])]] {
+        rows.reduce(into: [:]) { result, row in
+            result[row.uuid("customer_id"), default: []].append((id: row.text("id"), types: StoredJSON.eventTypes(row.text("event_types"))))
+        }
+    }
+
+    /// The keys of events the batch holds but did not create (used before, or repeated).
+    func notCreated(_ created: [String: Int64]) -> [(customerID: UUID, id: String)] {
+        firstIndex.keys.filter { created[$0] == nil }.map { key in
+            let event = events[firstIndex[key]!]
+            return (event.customerID, event.id)
+        }
+    }
+
+    /// The lanes the created events may join, for `EventSQL.busyLanes`.
+    func lanes(created: [String: Int64], subscriptions: [UUID: [(id: String, types: [String])]]) -> (webhooks: [String], keys: [String]) {
+        var webhooks: Set<String> = []
+        var keys: Set<String> = []
+        for event in events where created[Self.key(event.customerID, event.id)] != nil {
+            let matching = (subscriptions[event.customerID] ?? []).filter { EventTypeFilter.anyMatches($0.types, event.type) }
+            guard !matching.isEmpty else { continue }
+            webhooks.formUnion(matching.map(\.id))
+            keys.insert(Self.resourceKey(event))
+        }
+        return (Array(webhooks), Array(keys))
+    }
+
+    /// The deliveries of the created events, in event order; a lane already busy, or taken by an
+    /// earlier event of the batch, makes a delivery wait behind it.
+    func deliveries(created: [String: Int64], subscriptions: [UUID: [(id: String, types: [String])]],
+                    busy: Set<String>) -> [NewDelivery] {
+        var taken = busy
+        var deliveries: [NewDelivery] = []
+        for (index, event) in events.enumerated() {
+            let key = Self.key(event.customerID, event.id)
+            guard firstIndex[key] == index, let seq = created[key] else { continue }
+            let resourceKey = Self.resourceKey(event)
+            for webhook in subscriptions[event.customerID] ?? [] where EventTypeFilter.anyMatches(webhook.types, event.type) {
+                let ready = taken.insert(Self.lane(webhook.id, resourceKey)).inserted
+                deliveries.append(NewDelivery(webhookID: webhook.id, eventSeq: seq, resourceKey: resourceKey,
+                                              at: event.createdAt, ready: ready))
+            }
+        }
+        return deliveries
+    }
+
+    static func lane(_ webhookID: String, _ resourceKey: String) -> String { webhookID + "\n" + resourceKey }
+
+    /// The results in request order, from the created events and the stored ones.
+    func results(created: [String: Int64], existing: [String: Event], deliveries: [NewDelivery]) -> [PublishResult] {
+        let counts = deliveries.reduce(into: [Int64: Int]()) { $0[$1.eventSeq, default: 0] += 1 }
+        return events.enumerated().map { index, event in
+            let key = Self.key(event.customerID, event.id)
+            if let seq = created[key], firstIndex[key] == index {
+                return PublishResult(event: Event(event), created: true, deliveryCount: counts[seq, default: 0])
+            }
+            let first = events[firstIndex[key]!]
+            return PublishResult(event: existing[key] ?? Event(first), created: false, deliveryCount: 0)
+        }
+    }
+}
+
+extension Event {
+    /// A new event as stored.
+    init(_ event: NewEvent) {
+        self.init(id: event.id, customerID: event.customerID, type: event.type.name, resourceType: event.type.resourceType,
+                  resourceID: event.resourceID, body: event.body, createdAt: event.createdAt)
+    }
+}
+
+/// The one delivery of a `webhook_test` event: in a lane of its own, so it is ready at once.
+struct TestDelivery {
+    let id = UUID()
+    let webhookID: UUID
+    let event: NewEvent
+
+    /// 409 for a disabled webhook: it would never be sent.
+    init(event: NewEvent, webhookID: UUID, status: String) throws {
+        guard status == WebhookStatus.active.rawValue else {
+            throw StoreError.conflict("the webhook is disabled; enable it to send a test")
+        }
+        self.event = event
+        self.webhookID = webhookID
+    }
+
+    func delivery(eventSeq: Int64) -> NewDelivery {
+        NewDelivery(id: id, webhookID: webhookID.text, eventSeq: eventSeq, resourceKey: "webhook/" + id.text,
+                    at: event.createdAt, ready: true)
+    }
+}

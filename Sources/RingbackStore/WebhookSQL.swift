@@ -1,0 +1,59 @@
+import Foundation
+import RingbackCore
+
+/// The statements of webhooks, written once for both backends.
+enum WebhookSQL {
+    /// Locks the customer (PostgreSQL) and counts its webhooks, so that concurrent creates
+    /// cannot pass the limit together.
+    static func countForCreate(customerID: UUID) -> SQLStatement {
+        """
+        SELECT (SELECT COUNT(*) FROM webhooks WHERE customer_id = \(customerID)) AS count
+        FROM customers WHERE id = \(customerID)\(postgres: " FOR UPDATE")
+        """
+    }
+
+    static func insert(_ webhook: Webhook) -> SQLStatement {
+        """
+        INSERT INTO webhooks (id, customer_id, name, detail, url, method, event_types, headers, secret,
+                              retired_secrets, status, disabled_reason, created_at, updated_at)
+        VALUES (\(webhook.id), \(webhook.customerID), \(webhook.name), \(webhook.detail), \(webhook.url),
+                \(webhook.method.rawValue), \(StoredJSON.eventTypes(webhook.eventTypes)), \(StoredJSON.headers(webhook.headers)),
+                \(webhook.secret.text), \(StoredJSON.retiredSecrets(webhook.retiredSecrets)), \(webhook.status.rawValue),
+                \(webhook.disabledReason), \(webhook.createdAt), \(webhook.updatedAt))
+        """
+    }
+
+    static func list(customerID: UUID, _ page: PageRequest) -> SQLStatement {
+        """
+        SELECT \(sql: StoredSQL.webhook) FROM webhooks
+        WHERE customer_id = \(customerID) AND seq < \(page.before ?? Int64.max) ORDER BY seq DESC LIMIT \(page.size + 1)
+        """
+    }
+
+    /// One webhook of a customer; `locking` takes its row lock for an update (PostgreSQL).
+    static func one(customerID: UUID, id: UUID, locking: Bool = false) -> SQLStatement {
+        """
+        SELECT \(sql: StoredSQL.webhook) FROM webhooks WHERE id = \(id) AND customer_id = \(customerID)\
+        \(postgres: locking ? " FOR UPDATE" : "")
+        """
+    }
+
+    /// Saves what a client may change; enabling again also starts a fresh run of failures.
+    static func update(_ webhook: Webhook, reEnabled: Bool) -> SQLStatement {
+        """
+        UPDATE webhooks SET name = \(webhook.name), detail = \(webhook.detail), url = \(webhook.url),
+            method = \(webhook.method.rawValue), event_types = \(StoredJSON.eventTypes(webhook.eventTypes)),
+            headers = \(StoredJSON.headers(webhook.headers)), secret = \(webhook.secret.text),
+            retired_secrets = \(StoredJSON.retiredSecrets(webhook.retiredSecrets)), status = \(webhook.status.rawValue),
+            disabled_reason = \(webhook.disabledReason), updated_at = \(webhook.updatedAt),
+            failing_since = CASE WHEN \(reEnabled) = 1 THEN NULL ELSE failing_since END,
+            consecutive_failures = CASE WHEN \(reEnabled) = 1 THEN 0 ELSE consecutive_failures END,
+            last_failure_at = CASE WHEN \(reEnabled) = 1 THEN NULL ELSE last_failure_at END
+        WHERE id = \(webhook.id)
+        """
+    }
+
+    static func delete(customerID: UUID, id: UUID) -> SQLStatement {
+        "DELETE FROM webhooks WHERE id = \(id) AND customer_id = \(customerID) RETURNING \(sql: StoredSQL.webhook)"
+    }
+}
