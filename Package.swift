@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
         // Pure domain: catalog, validation, secrets and signing, retry policy, ids. No I/O.
@@ -95,16 +96,24 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/RingbackTestSupport"
         ),
         .testTarget(
             name: "RingbackCoreTests",
-            dependencies: ["RingbackCore"]
+            dependencies: ["RingbackCore", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(
             name: "RingbackStoreTests",
-            dependencies: ["RingbackCore", "RingbackStore", "RingbackTestSupport"]
+            dependencies: ["RingbackCore", "RingbackStore", "RingbackTestSupport",
+                           .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
+        .testTarget(
+            name: "RingbackDeliveryTests",
+            dependencies: ["RingbackCore", "RingbackStore", "RingbackDelivery", "RingbackTestSupport",
+                           .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "RingbackAPITests",
@@ -124,6 +133,8 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
     ]

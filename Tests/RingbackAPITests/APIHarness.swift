@@ -6,6 +6,7 @@ import Logging
 import RingbackCore
 import RingbackDelivery
 import RingbackStore
+import RingbackTestSupport
 import Testing
 
 /// A real Ringback API on loopback over a fresh SQLite file, and a client for it.
@@ -13,7 +14,7 @@ struct APIHarness: Sendable {
     static let adminToken = "test-admin-token-0123456789"
 
     let client: any TestClientProtocol
-    let store: SQLiteStore
+    let store: any Store
 
     /// The delivery engine's settings for a test: short schedules, loopback targets allowed.
     struct Engine: Sendable {
@@ -33,40 +34,44 @@ struct APIHarness: Sendable {
         return folder.appendingPathComponent("ringback.sqlite").path
     }
 
-    /// Runs `body` against a live server; the store is closed afterwards.
+    /// Runs `body` against a live server on a fresh database of `backend` (SQLite at `path` when
+    /// given); the store is closed afterwards.
     @discardableResult
     static func run<T: Sendable>(
-        path: String = temporaryDatabasePath(), allowInsecureURLs: Bool = false, engine: Engine? = nil,
+        backend: Backend = .sqlite, path: String? = nil, allowInsecureURLs: Bool = false, engine: Engine? = nil,
+        configure: (inout APIConfiguration) -> Void = { _ in },
         _ body: @Sendable (APIHarness) async throws -> T
     ) async throws -> T {
-        let store = try SQLiteStore(path: path)
-        try await store.migrate()
+        let store: any Store = switch backend {
+        case .sqlite: try SQLiteStore(path: path ?? temporaryDatabasePath())
+        case .postgres: try PostgresStore(url: try await TestDatabase.postgresURL(), logger: Logger(label: "test.store"))
+        }
+        let storeTask = Task { try? await store.run() }
         var dispatcher: Dispatcher?
         var engineTask: Task<Void, Never>?
         var senderTask: Task<Void, Never>?
-        if let engine {
-            let sender = try WebhookSender(configuration: SenderConfiguration(
-                timeout: engine.timeout, allowPrivateTargets: engine.allowPrivateTargets, trustedCAPath: engine.trustedCAPath))
-            senderTask = Task { try? await sender.run() }
-            var configuration = DispatcherConfiguration(
-                schedule: engine.schedule, timeout: engine.timeout, maxInFlight: engine.maxInFlight,
-                maxInFlightPerWebhook: engine.maxInFlightPerWebhook, userAgent: "Ringback/test")
-            configuration.disableAfter = engine.disableAfter
-            let running = Dispatcher(store: store, sender: sender, configuration: configuration,
-                                     logger: Logger(label: "test"), now: { Timestamp.milliseconds(Date()) })
-            dispatcher = running
-            engineTask = Task { try? await running.run() }
-        }
-        defer {
-            dispatcher?.stop()
-        }
-        let configuration = APIConfiguration(
-            adminTokenHash: CredentialHash.of(adminToken), allowInsecureURLs: allowInsecureURLs,
-            now: { Timestamp.milliseconds(Date()) })
-        let api = API(store: store, configuration: configuration)
-        let app = Application(router: api.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         let result: Result<T, any Error>
         do {
+            try await store.migrate()
+            if let engine {
+                let sender = try WebhookSender(configuration: SenderConfiguration(
+                    timeout: engine.timeout, allowPrivateTargets: engine.allowPrivateTargets, trustedCAPath: engine.trustedCAPath))
+                senderTask = Task { try? await sender.run() }
+                var configuration = DispatcherConfiguration(
+                    schedule: engine.schedule, timeout: engine.timeout, maxInFlight: engine.maxInFlight,
+                    maxInFlightPerWebhook: engine.maxInFlightPerWebhook, userAgent: "Ringback/test")
+                configuration.disableAfter = engine.disableAfter
+                let running = Dispatcher(store: store, sender: sender, configuration: configuration,
+                                         logger: Logger(label: "test"), now: { Timestamp.milliseconds(Date()) })
+                dispatcher = running
+                engineTask = Task { try? await running.run() }
+            }
+            var configuration = APIConfiguration(
+                adminTokenHash: CredentialHash.of(adminToken), allowInsecureURLs: allowInsecureURLs,
+                now: { Timestamp.milliseconds(Date()) })
+            configure(&configuration)
+            let api = API(store: store, configuration: configuration)
+            let app = Application(router: api.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
             result = .success(try await app.test(.live) { client in try await body(APIHarness(client: client, store: store)) })
         } catch {
             result = .failure(error)
@@ -78,6 +83,8 @@ struct APIHarness: Sendable {
         senderTask?.cancel()
         await senderTask?.value
         try await store.close()
+        storeTask.cancel()
+        await storeTask.value
         return try result.get()
     }
 

@@ -15,10 +15,16 @@ final class ChildProcess: @unchecked Sendable {
     private let stderr = Pipe()
     private let exited = AsyncStream<Int32>.makeStream()
 
-    /// Starts `ringback arguments...` in `directory` with extra environment variables.
-    init(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil) throws {
-        process.executableURL = Self.binary
-        process.arguments = arguments
+    /// Starts `ringback arguments...` in `directory` with extra environment variables; through
+    /// `launcher` (a command that runs the binary it is given) when there is one.
+    init(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil, launcher: [String] = []) throws {
+        if let command = launcher.first {
+            process.executableURL = URL(fileURLWithPath: command)
+            process.arguments = Array(launcher.dropFirst()) + [Self.binary.path] + arguments
+        } else {
+            process.executableURL = Self.binary
+            process.arguments = arguments
+        }
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("RINGBACK_") }
         env.merge(environment) { $1 }
         process.environment = env

@@ -142,6 +142,49 @@ import Testing
         }
     }
 
+    /// Two nodes, a short lease and claims queued behind slow answers: a claim is a fence, so an
+    /// older event of a resource never reaches the endpoint after a newer one, whichever node
+    /// holds it, and every event arrives.
+    @Test func aShortLeaseNeverLetsAnOlderEventFollowANewerOne() async throws {
+        let database = try await TestDatabase.postgresURL()
+        try await Receiver.run { receiver in
+            receiver.respond("/hook") { _, earlier in .delayed(.milliseconds(150 + (earlier.count * 37) % 500), 200) }
+            let ports = try (0..<2).map { _ in try ChildProcess.freePort() }
+            let nodes = try ports.map { port in
+                var environment = Self.environment(database: database, port: port)
+                environment["RINGBACK_DELIVERY_LEASE"] = "1500ms"
+                environment["RINGBACK_MAX_IN_FLIGHT_PER_WEBHOOK"] = "3"
+                return try ChildProcess(["serve"], environment: environment, directory: try ChildProcess.temporaryFolder())
+            }
+            defer { nodes.forEach { $0.kill(SIGKILL) } }
+            for (port, node) in zip(ports, nodes) { try await waitUntilHealthy(port: port, child: node) }
+            let bases = ports.map { "http://127.0.0.1:\($0)" }
+            let customer = try await createCustomer(bases[0], token: Self.adminToken, name: "fence")
+            _ = try await createWebhook(bases[0], key: customer.key, url: receiver.url("/hook"))
+            let resources = (0..<12).map { "r\($0)" }
+            var owed: Set<String> = []
+            for step in 0..<5 {
+                let results = try #require(await publishBatch(bases[step % 2], token: Self.adminToken, customerID: customer.id,
+                                                              type: "call_updated", resources: resources, extra: #","step":\#(step)"#))
+                owed.formUnion(results.compactMap { $0["id"]?.stringValue })
+            }
+            let all = owed
+            let received = try await receiver.wait(timeout: .seconds(90)) { requests in
+                all.isSubset(of: Set(requests.compactMap { $0.header("webhook-id") }))
+            }
+            // In arrival order, each resource's steps never go back (a repeat of the latest is allowed).
+            var latest: [String: Int] = [:]
+            for request in received {
+                guard let data = request.json?["data"], let resource = data["id"]?.stringValue,
+                      case .number(let text)? = data["step"], let step = Int(text) else { continue }
+                #expect(step >= latest[resource, default: 0], "\(resource): step \(step) after step \(latest[resource] ?? 0)")
+                latest[resource] = max(latest[resource, default: 0], step)
+            }
+            for node in nodes { node.kill(SIGTERM) }
+            for node in nodes { #expect(await node.waitForExit() == 0) }
+        }
+    }
+
     /// Runs one statement on the test server's administrative database.
     static func sql(_ url: String, _ statement: String) async throws {
         let client = PostgresClient(configuration: try #require(PostgresStore.configuration(url)),

@@ -49,3 +49,19 @@ func publishBatch(_ base: String, token: String, customerID: String, type: Strin
     else { return nil }
     return results
 }
+
+/// A new customer through the API: its id and access key.
+func createCustomer(_ base: String, token: String, name: String) async throws -> (id: String, key: String) {
+    let customer = try await post(base + "/v1.0/customers", token: token, json: #"{"name":"\#(name)"}"#)
+    guard let id = customer["id"]?.stringValue, let key = customer["accesskey"]?["token"]?.stringValue else {
+        throw CancellationError()
+    }
+    return (id, key)
+}
+
+/// A new webhook of a customer through the API: its id.
+func createWebhook(_ base: String, key: String, url: String, eventTypes: String = #"["*"]"#) async throws -> String {
+    let webhook = try await post(base + "/v1.0/webhooks", token: key, json: #"{"url":"\#(url)","event_types":\#(eventTypes)}"#)
+    guard let id = webhook["id"]?.stringValue else { throw CancellationError() }
+    return id
+}

@@ -17,6 +17,10 @@ public enum Behavior: Sendable {
     case delayed(Duration, Int)
     /// Answers a redirect to another path of the same receiver.
     case redirect(to: String)
+    /// Answers 200 at once, then one body byte every `interval`, for as long as it is read.
+    case trickle(Duration)
+    /// Answers `status` with raw body bytes (any bytes: NUL, invalid UTF-8).
+    case bytes(Int, [UInt8])
 }
 
 /// One request as the receiver saw it.
@@ -146,6 +150,16 @@ public final class Receiver: Sendable {
             return Response(status: .init(code: code))
         case .redirect(let target):
             return Response(status: .found, headers: [.location: url(target)])
+        case .trickle(let interval):
+            return Response(status: .ok, body: ResponseBody { writer in
+                while !Task.isCancelled {
+                    try await writer.write(ByteBuffer(string: "x"))
+                    try await Task.sleep(for: interval)
+                }
+                try await writer.finish(nil)
+            })
+        case .bytes(let code, let bytes):
+            return Response(status: .init(code: code), body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         }
     }
 
