@@ -86,6 +86,16 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // The benchmarks (BENCHMARKS.md): `swift run -c release ringback-bench ...`.
+        .executableTarget(
+            name: "ringback-bench",
+            dependencies: [
+                "RingbackCore", "RingbackStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/RingbackBench"
+        ),
         // A scriptable HTTP receiver on loopback, shared by the test targets.
         .target(
             name: "RingbackTestSupport",
@@ -108,7 +118,9 @@ let package = Package(
         .testTarget(
             name: "RingbackStoreTests",
             dependencies: ["RingbackCore", "RingbackStore", "RingbackTestSupport",
-                           .product(name: "PropertyBased", package: "swift-property-based")]
+                           .product(name: "PropertyBased", package: "swift-property-based"),
+                           .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
         .testTarget(
             name: "RingbackDeliveryTests",

@@ -76,8 +76,12 @@ enum OpenAPIDocument {
         JSONMember("headers", ["type": "object", "additionalProperties": string]),
         JSONMember("status", ["type": "string", "enum": ["active", "disabled"]]),
         JSONMember("disabled_reason", nullableString),
+        JSONMember("health", ["type": "string", "enum": ["healthy", "failing"]]),
+        JSONMember("failing_since", nullableTime),
         JSONMember("tm_create", time), JSONMember("tm_update", time),
     ]
+
+    static let errorCode: JSONValue = ["type": ["string", "null"], "enum": .array(AttemptErrorCode.allCases.map { .string($0.rawValue) } + [.null])]
 
     static let deliveryProperties: [JSONMember] = [
         JSONMember("id", string), JSONMember("webhook_id", string), JSONMember("event_id", string),
@@ -85,7 +89,7 @@ enum OpenAPIDocument {
         JSONMember("status", ["type": "string", "enum": ["pending", "succeeded", "failed"]]),
         JSONMember("attempt_count", ["type": "integer"]), JSONMember("next_attempt_at", nullableTime),
         JSONMember("last_attempt_at", nullableTime), JSONMember("last_status_code", nullableInteger),
-        JSONMember("last_error", nullableString), JSONMember("tm_create", time),
+        JSONMember("last_error", nullableString), JSONMember("last_error_code", errorCode), JSONMember("tm_create", time),
     ]
 
     static let eventProperties: [JSONMember] = [
@@ -141,7 +145,8 @@ enum OpenAPIDocument {
             "DeliveryWithAttempts": ["type": "object", "properties": .object(deliveryProperties + [
                 JSONMember("attempts", ["type": "array", "items": object([
                     "attempt": ["type": "integer"], "tm_start": time, "duration_ms": ["type": "integer"],
-                    "status_code": nullableInteger, "error": nullableString, "response_body": nullableString,
+                    "status_code": nullableInteger, "error": nullableString, "error_code": errorCode,
+                    "response_body": nullableString,
                 ])]),
             ])],
             "RecoverInput": ["type": "object", "required": ["since"], "properties": ["since": time, "until": time]],

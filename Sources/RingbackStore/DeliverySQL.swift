@@ -35,14 +35,23 @@ enum DeliverySQL {
 
     /// Deliveries `x` of webhook `w` that may be attempted now, oldest due first: ready, due,
     /// unleased, and (a fence that costs one index probe) still the oldest pending of their lane.
-    static func claimable(perWebhook: Int, now: Millis, columns: String = "x.seq, x.next_attempt_at") -> SQLStatement {
+    /// - Parameter webhook: the webhook, as a column of the enclosing query (`w.id`) or a value.
+    static func claimable(of webhook: SQLStatement = "w.id", perWebhook: Int, now: Millis) -> SQLStatement {
         """
-        SELECT \(sql: columns) FROM deliveries x
-        WHERE x.webhook_id = w.id AND x.status = 'pending' AND x.ready = 1 AND x.next_attempt_at <= \(now)
+        SELECT x.seq, x.next_attempt_at FROM deliveries x
+        WHERE x.webhook_id = \(webhook) AND x.status = 'pending' AND x.ready = 1 AND x.next_attempt_at <= \(now)
           AND (x.lease_until IS NULL OR x.lease_until <= \(now))
-          AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.webhook_id = x.webhook_id
-                          AND p.resource_key = x.resource_key AND p.status = 'pending' AND p.seq < x.seq)
+          AND x.seq = (SELECT MIN(p.seq) FROM deliveries p WHERE p.webhook_id = x.webhook_id
+                       AND p.resource_key = x.resource_key AND p.status = 'pending')
         ORDER BY x.next_attempt_at, x.seq LIMIT \(perWebhook)
+        """
+    }
+
+    /// The active webhooks a claim may take work of, with their quotas.
+    static func claimableWebhooks(excluding: Set<UUID>, perWebhook: Int, now: Millis) -> SQLStatement {
+        """
+        SELECT w.id, \(quota(perWebhook: perWebhook, now: now)) AS quota FROM webhooks w
+        WHERE w.status = 'active' AND w.id NOT \(in: Array(excluding))
         """
     }
 

@@ -268,6 +268,98 @@ import Testing
         }
     }
 
+    @Test(arguments: Backend.allCases)
+    func claimsAreFairBetweenWebhooksAndIgnoreTheBacklogThatWaits(_ backend: Backend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let customer = try await Self.customer(store)
+            let big = try await Self.webhook(store, customer, types: ["call.*"])
+            let small = try await Self.webhook(store, customer, types: ["message.*"])
+            // The big webhook has 300 due deliveries, older than the small one's 3; and 200 more
+            // that wait behind one resource's head.
+            var events = (0..<300).map { Self.event(customer, resource: "c\($0)", at: Self.now - 1000) }
+            events += (0..<200).map { _ in Self.event(customer, "call_updated", resource: "busy", at: Self.now - 1000) }
+            _ = try await store.publish(events)
+            _ = try await store.publish((0..<3).map { Self.event(customer, "message_created", resource: "m\($0)") })
+            let first = try await store.claimDue(limit: 10, perWebhook: 100, excluding: [], lease: Self.lease, owner: "a", now: Self.now)
+            #expect(first.count == 10)
+            #expect(first.filter { $0.webhook.id == small.id }.count == 3, "every webhook's first before any webhook's second")
+            // Only the head of the busy resource is claimable, however deep its backlog.
+            var all = first
+            while true {
+                let more = try await Self.claim(store, limit: 100)
+                if more.isEmpty { break }
+                all += more
+            }
+            #expect(all.filter { $0.webhook.id == big.id }.count == 301)
+            #expect(Set(all.map(\.seq)).count == all.count)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func aFailingWebhookGetsOneProbeAtATime(_ backend: Backend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let customer = try await Self.customer(store)
+            let webhook = try await Self.webhook(store, customer)
+            _ = try await store.publish((0..<8).map { Self.event(customer, resource: "r\($0)") })
+            let claimed = try await Self.claim(store, limit: 5)
+            try await store.record(claimed.map { Self.outcome($0, .retry(at: Self.now + 1), status: 500) },
+                                   policy: Self.policy, now: Self.now)
+            #expect(try await store.webhook(customerID: customer.id, id: webhook.id).health(at: Self.now) == .failing)
+            let probe = try await Self.claim(store, at: Self.now + 10)
+            #expect(probe.count == 1, "one probe")
+            #expect(try await Self.claim(store, at: Self.now + 10, owner: "node-b").isEmpty, "none while the probe is leased")
+            try await store.record([Self.outcome(probe[0], .succeeded, at: Self.now + 10)], policy: Self.policy, now: Self.now + 10)
+            #expect(try await Self.claim(store, at: Self.now + 20).count == 7, "healthy again: everything due")
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func leasesAreExtendedAndReleasedOnlyByTheirHolder(_ backend: Backend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let customer = try await Self.customer(store)
+            _ = try await Self.webhook(store, customer)
+            _ = try await store.publish([Self.event(customer, resource: "a"), Self.event(customer, resource: "b")])
+            let mine = try await Self.claim(store, owner: "node-a")
+            #expect(mine.count == 2 && mine.allSatisfy { $0.leaseUntil == Self.now + Self.lease.milliseconds })
+            let until = Self.now + 2 * Self.lease.milliseconds
+            #expect(try await store.extendLeases(mine, owner: "node-b", until: until).isEmpty, "not node-b's lease")
+            #expect(try await store.extendLeases([mine[0]], owner: "node-a", until: until) == [mine[0].seq])
+            // After its lease ran out, node-b takes the second over: node-a can neither extend nor release it.
+            let expired = Self.now + Self.lease.milliseconds + 1
+            let taken = try await Self.claim(store, at: expired, owner: "node-b")
+            #expect(taken.map(\.seq) == [mine[1].seq])
+            #expect(try await store.extendLeases([mine[1]], owner: "node-a", until: until).isEmpty)
+            try await store.releaseClaims([mine[1]], owner: "node-a")
+            #expect(try await Self.claim(store, at: expired, owner: "node-c").isEmpty, "node-b still holds it")
+            try await store.releaseClaims(taken, owner: "node-b")
+            #expect(try await Self.claim(store, at: expired, owner: "node-c").map(\.seq) == [mine[1].seq])
+        }
+    }
+
+    /// Outcomes for the same webhooks recorded at once by several nodes, in opposite orders:
+    /// webhooks are taken in one order, so no transaction deadlocks and every outcome counts.
+    @Test(arguments: Backend.allCases)
+    func concurrentRecordsOfTheSameWebhooksDoNotDeadlock(_ backend: Backend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let customer = try await Self.customer(store)
+            let webhooks = [try await Self.webhook(store, customer), try await Self.webhook(store, customer)]
+            _ = try await store.publish((0..<40).map { Self.event(customer, resource: "r\($0)") })
+            let claimed = try await Self.claim(store)
+            #expect(claimed.count == 80)
+            let batches = stride(from: 0, to: 80, by: 4).map { index -> [AttemptOutcome] in
+                let batch = claimed[index..<index + 4].map { Self.outcome($0, .retry(at: Self.now + 1), status: 500) }
+                return index % 8 == 0 ? batch : batch.reversed()
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for batch in batches { group.addTask { try await store.record(batch, policy: Self.policy, now: Self.now) } }
+                try await group.waitForAll()
+            }
+            for webhook in webhooks {
+                #expect(try await store.webhook(customerID: customer.id, id: webhook.id).consecutiveFailures == 40)
+            }
+        }
+    }
+
     // MARK: Recording
 
     @Test(arguments: Backend.allCases)
@@ -329,6 +421,7 @@ import Testing
             let disabled = try await store.webhook(customerID: customer.id, id: dying.id)
             #expect(disabled.status == .disabled)
             #expect(disabled.disabledReason?.contains("failed") == true)
+            #expect(disabled.updatedAt == later, "disabling is an update")
             // Its pending delivery waits; re-enabling makes it claimable again.
             #expect(try await Self.claim(store, at: later + 2000).isEmpty)
             _ = try await store.updateWebhook(customerID: customer.id, id: dying.id) { $0.status = .active }

@@ -6,23 +6,20 @@ extension SQLiteStore {
     public func claimDue(limit: Int, perWebhook: Int, excluding: Set<UUID>, lease: Duration, owner: String,
                          now: Millis) async throws -> [ClaimedDelivery] {
         try await write(durable: false) { db in
-            // One index probe per active webhook for its ready deliveries (SQLite has no LATERAL:
-            // a correlated IN does the same), then every webhook's first before any second.
-            let picked = try db.rows("""
-                SELECT c.seq FROM (
-                    SELECT d.seq, d.next_attempt_at,
-                           ROW_NUMBER() OVER (PARTITION BY d.webhook_id ORDER BY d.next_attempt_at, d.seq) AS rank,
-                           \(DeliverySQL.quota(perWebhook: perWebhook, now: now)) AS quota
-                    FROM webhooks w
-                    JOIN deliveries d ON d.seq IN (\(DeliverySQL.claimable(perWebhook: perWebhook, now: now, columns: "x.seq")))
-                    WHERE w.status = 'active' AND w.id NOT \(in: Array(excluding))) c
-                WHERE c.rank <= c.quota
-                ORDER BY c.rank, c.next_attempt_at, c.seq
-                LIMIT \(limit)
-                """).map { $0["seq"] as Int64 }
+            // One index probe per active webhook for its ready deliveries (a statement each: in
+            // process they cost no round trip), then every webhook's first before any second.
+            var candidates: [(seq: Int64, due: Int64, rank: Int)] = []
+            for webhook in try db.rows(DeliverySQL.claimableWebhooks(excluding: excluding, perWebhook: perWebhook, now: now)) {
+                let quota = Int(webhook["quota"] as Int64)
+                guard quota > 0 else { continue }
+                let id: String = webhook["id"]
+                let rows = try db.rows(DeliverySQL.claimable(of: "\(id)", perWebhook: min(quota, limit), now: now))
+                for (rank, row) in rows.enumerated() { candidates.append((row["seq"], row["next_attempt_at"], rank)) }
+            }
+            let picked = candidates.sorted { ($0.rank, $0.due, $0.seq) < ($1.rank, $1.due, $1.seq) }.prefix(limit).map(\.seq)
             guard !picked.isEmpty else { return [] }
-            try db.execute(DeliverySQL.lease(picked, until: now + lease.milliseconds, owner: owner))
-            return try Self.claimed(db, try db.rows(DeliverySQL.claimed(picked)))
+            try db.execute(DeliverySQL.lease(Array(picked), until: now + lease.milliseconds, owner: owner))
+            return try Self.claimed(db, try db.rows(DeliverySQL.claimed(Array(picked))))
         }
     }
 
