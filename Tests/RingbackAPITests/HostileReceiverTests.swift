@@ -8,7 +8,7 @@ import Testing
 @Suite struct HostileReceiverTests {
     /// How a test endpoint misbehaves, and the stable code its attempt must get.
     enum Peer: String, CaseIterable, Sendable, CustomTestStringConvertible {
-        case hang, unresolvable, closedPort, reset, notHTTP, untrustedTLS, privateAddress, serverError, redirect
+        case hang, unresolvable, closedPort, reset, notHTTP, hugeHeaders, untrustedTLS, privateAddress, serverError, redirect
 
         var code: String {
             switch self {
@@ -16,7 +16,7 @@ import Testing
             case .unresolvable: "dns"
             case .closedPort: "connection_refused"
             case .reset: "connection_reset"
-            case .notHTTP: "invalid_response"
+            case .notHTTP, .hugeHeaders: "invalid_response"
             case .untrustedTLS: "tls"
             case .privateAddress: "blocked"
             case .serverError: "status"
@@ -46,6 +46,9 @@ import Testing
             try await RawServer.run(.answer(Array("garbage\r\n\r\n".utf8))) { server in
                 try await body("http://127.0.0.1:\(server.port)/hook")
             }
+        case .hugeHeaders:
+            let head = "HTTP/1.1 200 OK\r\nX-Big: " + String(repeating: "a", count: 200_000) + "\r\nContent-Length: 0\r\n\r\n"
+            try await RawServer.run(.answer(Array(head.utf8))) { server in try await body("http://127.0.0.1:\(server.port)/hook") }
         case .untrustedTLS:
             let certificates = try await TestCertificates.make()
             try await Receiver.run(tls: try certificates.serverConfiguration()) { receiver in try await body(receiver.url("/hook")) }
