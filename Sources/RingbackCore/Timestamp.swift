@@ -31,4 +31,32 @@ public enum Timestamp {
     public static func milliseconds(_ date: Date) -> Int64 {
         Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
     }
+
+    /// Whether `text` is an RFC 3339 date-time (`2026-05-01T14:03:07.482913Z`, any number of
+    /// fraction digits, `Z` or an offset), with every field in range.
+    public static func isDateTime(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        func number(_ range: Range<Int>) -> Int? {
+            guard range.upperBound <= bytes.count, bytes[range].allSatisfy(\.isDigit) else { return nil }
+            return bytes[range].reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
+        }
+        func byte(_ index: Int, _ allowed: String) -> Bool { index < bytes.count && allowed.utf8.contains(bytes[index]) }
+        guard let year = number(0..<4), byte(4, "-"), let month = number(5..<7), byte(7, "-"), let day = number(8..<10),
+              byte(10, "Tt"), let hour = number(11..<13), byte(13, ":"), let minute = number(14..<16), byte(16, ":"),
+              let second = number(17..<19), year >= 1, (1...12).contains(month), (1...31).contains(day),
+              hour < 24, minute < 60, second <= 60
+        else { return false }
+        var index = 19
+        if byte(index, ".") {
+            index += 1
+            let start = index
+            while index < bytes.count, bytes[index].isDigit { index += 1 }
+            guard index > start else { return false }
+        }
+        if byte(index, "Zz") { return index + 1 == bytes.count }
+        guard byte(index, "+-"), let offsetHour = number(index + 1..<index + 3), byte(index + 3, ":"),
+              let offsetMinute = number(index + 4..<index + 6), offsetHour < 24, offsetMinute < 60
+        else { return false }
+        return index + 6 == bytes.count
+    }
 }

@@ -24,8 +24,9 @@ public enum WebhookHealth: String, Sendable, Hashable, Codable {
 public struct FailurePolicy: Sendable, Hashable {
     /// A webhook whose attempts have all failed for this long is disabled.
     public var disableAfter: Duration
-    /// A failure this long after the previous failed attempt starts a new run: a webhook that
-    /// failed once, then got no traffic for a week, is not disabled by its next failure.
+    /// A lone failure this long after the previous failed attempt does not disable the webhook
+    /// at once (its next failure does): a webhook that failed, then got no traffic for a week,
+    /// gets another try before it is disabled.
     public var quietGap: Duration
 
     public init(disableAfter: Duration = .seconds(5 * 24 * 3600), schedule: RetrySchedule) {

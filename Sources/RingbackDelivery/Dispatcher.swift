@@ -73,11 +73,14 @@ public final class Dispatcher: Service, Sendable {
                         await claimOnce(into: &attempts)
                     }
                 }
+                logger.debug("attempts finished; recording the last outcomes")
                 recorder.finish()
             }
         } onGracefulShutdown: {
+            self.logger.info("stopping deliveries; attempts in flight finish")
             self.stop()
         }
+        logger.info("deliveries stopped")
     }
 
     /// Stops claiming; attempts in flight finish.
@@ -206,11 +209,14 @@ public final class Dispatcher: Service, Sendable {
             }
             var released: [ClaimedDelivery] = []
             let limit = held.limit(configuration.maxInFlightPerWebhook, now: time)
-            if held.queued.count > limit {
-                released = Array(held.queued[limit...])
-                held.queued.removeSubrange(limit...)
+            // Stopping: the queue goes back at once, so other nodes (or the next start) need not
+            // wait for its leases to run out. Failing: the queue shrinks to the probe's limit.
+            let keep = slots.stopping ? 0 : limit
+            if held.queued.count > keep {
+                released = Array(held.queued[keep...])
+                held.queued.removeSubrange(keep...)
             }
-            if held.running <= limit, !held.queued.isEmpty, !slots.stopping {
+            if held.running <= limit, !held.queued.isEmpty {
                 let next = held.queued.removeFirst()
                 slots.webhooks[webhookID] = held
                 return (next, released)
@@ -268,7 +274,7 @@ public final class Dispatcher: Service, Sendable {
         let attempt = Attempt(
             number: delivery.attemptNumber, startedAt: startedAt, durationMS: elapsed.milliseconds,
             statusCode: answer?.statusCode, error: error, responseBody: answer?.responseBody)
-        return AttemptOutcome(deliverySeq: delivery.seq, webhookID: webhook.id, attempt: attempt, next: next)
+        return AttemptOutcome(deliverySeq: delivery.seq, webhookID: webhook.id, lease: delivery.lease, attempt: attempt, next: next)
     }
 
     /// The signed request of an attempt made at `startedAt` (contract section 8).

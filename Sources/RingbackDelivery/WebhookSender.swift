@@ -63,7 +63,7 @@ public final class WebhookSender: Service, Sendable {
     public let configuration: SenderConfiguration
     private let baseConfiguration: HTTPClient.Configuration
     private let directClient: HTTPClient
-    private let resolver = HostResolver()
+    private let resolver: HostResolver
     private let clients = Mutex(Clients())
     private let retiring = WakeSignal()
 
@@ -83,6 +83,7 @@ public final class WebhookSender: Service, Sendable {
 
     public init(configuration: SenderConfiguration) throws {
         self.configuration = configuration
+        resolver = HostResolver(bound: configuration.timeout)
         var tls = TLSConfiguration.makeClientConfiguration()
         if let path = configuration.trustedCAPath {
             tls.additionalTrustRoots = [.file(path)]

@@ -24,10 +24,13 @@ enum DeliverySQL {
 
     /// How many deliveries of webhook `w` one claim may take: `perWebhook`, or for a failing
     /// webhook one probe when none of its deliveries is leased.
+    /// On PostgreSQL a failing webhook's probe is also taken under a transaction-scoped advisory
+    /// lock, so that two nodes claiming at the same moment cannot both send one.
     static func quota(perWebhook: Int, now: Millis) -> SQLStatement {
         """
         CASE WHEN \(failing(now: now))
-             THEN CASE WHEN EXISTS (SELECT 1 FROM deliveries l WHERE l.webhook_id = w.id AND l.lease_until > \(now))
+             THEN CASE WHEN EXISTS (SELECT 1 FROM deliveries l WHERE l.webhook_id = w.id AND l.lease_until > \(now))\
+        \(postgres: " OR NOT pg_try_advisory_xact_lock(hashtext('ringback-probe/' || w.id))")
                        THEN 0 ELSE 1 END
              ELSE \(perWebhook) END
         """
@@ -35,15 +38,17 @@ enum DeliverySQL {
 
     /// Deliveries `x` of webhook `w` that may be attempted now, oldest due first: ready, due,
     /// unleased, and (a fence that costs one index probe) still the oldest pending of their lane.
-    /// - Parameter webhook: the webhook, as a column of the enclosing query (`w.id`) or a value.
-    static func claimable(of webhook: SQLStatement = "w.id", perWebhook: Int, now: Millis) -> SQLStatement {
+    /// - Parameters:
+    ///   - webhook: the webhook, as a column of the enclosing query (`q.id`) or a value.
+    ///   - limit: how many at most, a number or an expression of the enclosing query.
+    static func claimable(of webhook: SQLStatement, limit: SQLStatement, now: Millis) -> SQLStatement {
         """
         SELECT x.seq, x.next_attempt_at FROM deliveries x
         WHERE x.webhook_id = \(webhook) AND x.status = 'pending' AND x.ready = 1 AND x.next_attempt_at <= \(now)
           AND (x.lease_until IS NULL OR x.lease_until <= \(now))
           AND x.seq = (SELECT MIN(p.seq) FROM deliveries p WHERE p.webhook_id = x.webhook_id
                        AND p.resource_key = x.resource_key AND p.status = 'pending')
-        ORDER BY x.next_attempt_at, x.seq LIMIT \(perWebhook)
+        ORDER BY x.next_attempt_at, x.seq LIMIT \(limit)
         """
     }
 
@@ -51,13 +56,13 @@ enum DeliverySQL {
     static func claimableWebhooks(excluding: Set<UUID>, perWebhook: Int, now: Millis) -> SQLStatement {
         """
         SELECT w.id, \(quota(perWebhook: perWebhook, now: now)) AS quota FROM webhooks w
-        WHERE w.status = 'active' AND w.id NOT \(in: Array(excluding))
+        WHERE w.status = 'active' AND NOT (w.id \(in: Array(excluding)))
         """
     }
 
     /// The columns a claim returns for each delivery `d` with its event `e`.
     static let claimedColumns = """
-        d.seq, d.id, d.webhook_id, d.attempt_count, d.round_start, d.round_attempts, d.lease_until,
+        d.seq, d.id, d.webhook_id, d.attempt_count, d.round_start, d.round_attempts, d.lease_until, d.lease_owner,
         e.id AS event_id, e.created_at AS event_created_at, e.body
         """
 
@@ -120,15 +125,17 @@ enum DeliverySQL {
         "SELECT id FROM webhooks WHERE id \(in: ids.map(\.text).sorted()) ORDER BY id\(postgres: " FOR NO KEY UPDATE")"
     }
 
-    /// Settles each outcome's delivery unless the outcome is stale (another attempt was recorded).
+    /// Settles each outcome's delivery while its claim still holds: an outcome whose lease
+    /// another node took over (it was slow, or stopped) changes nothing.
     static func settle(_ outcomes: [AttemptOutcome]) -> SQLStatement {
         let rows = SQLRows(
-            [("delivery", .integer), ("number", .integer), ("new_status", .text), ("next_at", .integer),
-             ("started_at", .integer), ("status_code", .integer), ("error", .text), ("error_code", .text)],
+            [("delivery", .integer), ("owner", .text), ("lease", .integer), ("number", .integer), ("new_status", .text),
+             ("next_at", .integer), ("started_at", .integer), ("status_code", .integer), ("error", .text), ("error_code", .text)],
             outcomes.map { outcome in
                 let attempt = outcome.attempt
                 let (status, nextAt) = outcome.settledState
-                return [.integer(outcome.deliverySeq), .integer(Int64(attempt.number)), .text(status.rawValue),
+                return [.integer(outcome.deliverySeq), .text(outcome.lease.owner), .integer(outcome.lease.until),
+                        .integer(Int64(attempt.number)), .text(status.rawValue),
                         nextAt.map(SQLValue.integer) ?? .null, .integer(attempt.startedAt),
                         attempt.statusCode.map { .integer(Int64($0)) } ?? .null,
                         attempt.error.map { .text($0.description) } ?? .null,
@@ -141,6 +148,7 @@ enum DeliverySQL {
                 ready = CASE WHEN o.new_status = 'pending' THEN d.ready ELSE 0 END
             FROM \(rows, as: "o")
             WHERE d.seq = o.delivery AND d.status = 'pending' AND d.attempt_count = o.number - 1
+              AND d.lease_owner = o.owner AND d.lease_until = o.lease
             RETURNING seq, webhook_id, resource_key, status
             """
     }
@@ -165,44 +173,43 @@ enum DeliverySQL {
             """
     }
 
-    /// Applies each webhook's run of failures; a webhook with only successes that was healthy is
-    /// not written at all.
-    static func updateFailureRuns(_ runs: [FailureRun], policy: FailurePolicy) -> SQLStatement {
+    /// Applies each webhook's run of failures, and disables the webhooks that answered 410 or
+    /// whose attempts have all failed since `policy.disableAfter` ago. A run starts at the first
+    /// failure after the last success; a lone failure after a quiet period (no failure for
+    /// `policy.quietGap`) disables nothing at once, the next one does. A healthy webhook with
+    /// only successes is not written at all.
+    static func updateFailureRuns(_ runs: [FailureRun], policy: FailurePolicy, now: Millis) -> SQLStatement {
         let rows = SQLRows(
             [("id", .text), ("reset", .integer), ("failures", .integer), ("first_failure_at", .integer),
-             ("last_failure_at", .integer)],
+             ("last_failure_at", .integer), ("gone", .integer)],
             runs.map { run in
                 [.text(run.webhookID.text), .integer(run.reset ? 1 : 0), .integer(Int64(run.failures)),
-                 run.firstFailureAt.map(SQLValue.integer) ?? .null, run.lastFailureAt.map(SQLValue.integer) ?? .null]
+                 run.firstFailureAt.map(SQLValue.integer) ?? .null, run.lastFailureAt.map(SQLValue.integer) ?? .null,
+                 .integer(run.gone ? 1 : 0)]
             })
-        let gap = policy.quietGap.milliseconds
-        // A failure long after the previous one starts a new run, as a success does.
-        let fresh: SQLStatement = """
-            (u.reset = 1 OR w.last_failure_at IS NULL OR w.last_failure_at < u.first_failure_at - \(gap))
+        let since: SQLStatement = """
+            (CASE WHEN u.reset = 1 OR w.failing_since IS NULL THEN u.first_failure_at ELSE w.failing_since END)
+            """
+        let afterQuiet: SQLStatement = """
+            (u.reset = 0 AND u.failures = 1
+             AND COALESCE(w.last_failure_at < u.first_failure_at - \(policy.quietGap.milliseconds), FALSE))
+            """
+        let disable: SQLStatement = """
+            (w.status = 'active' AND (u.gone = 1 OR (u.failures > 0 AND \(since) <= \(now - policy.disableAfter.milliseconds)
+                                                     AND NOT \(afterQuiet))))
             """
         return """
             UPDATE webhooks AS w SET
-                consecutive_failures = CASE WHEN u.failures = 0 THEN 0
-                                            WHEN \(fresh) THEN u.failures ELSE w.consecutive_failures + u.failures END,
-                failing_since = CASE WHEN u.failures = 0 THEN NULL
-                                     WHEN \(fresh) OR w.failing_since IS NULL THEN u.first_failure_at
-                                     ELSE w.failing_since END,
-                last_failure_at = COALESCE(u.last_failure_at, w.last_failure_at)
+                consecutive_failures = CASE WHEN u.reset = 1 THEN u.failures ELSE w.consecutive_failures + u.failures END,
+                failing_since = CASE WHEN u.failures = 0 THEN NULL ELSE \(since) END,
+                last_failure_at = COALESCE(u.last_failure_at, w.last_failure_at),
+                status = CASE WHEN \(disable) THEN 'disabled' ELSE w.status END,
+                disabled_reason = CASE WHEN \(disable)
+                                       THEN CASE WHEN u.gone = 1 THEN \(FailurePolicy.goneReason) ELSE \(policy.staleReason) END
+                                       ELSE w.disabled_reason END,
+                updated_at = CASE WHEN \(disable) THEN \(now) ELSE w.updated_at END
             FROM \(rows, as: "u")
             WHERE w.id = u.id AND (u.failures > 0 OR w.consecutive_failures > 0 OR w.failing_since IS NOT NULL)
-            """
-    }
-
-    /// Disables the webhooks that answered 410 or whose run of failures is old enough.
-    static func disableFailed(_ runs: [FailureRun], policy: FailurePolicy, now: Millis) -> SQLStatement {
-        let rows = SQLRows([("id", .text), ("gone", .integer)],
-                           runs.filter { $0.failures > 0 || $0.gone }.map { [.text($0.webhookID.text), .integer($0.gone ? 1 : 0)] })
-        return """
-            UPDATE webhooks AS w SET status = 'disabled', updated_at = \(now),
-                disabled_reason = CASE WHEN u.gone = 1 THEN \(FailurePolicy.goneReason) ELSE \(policy.staleReason) END
-            FROM \(rows, as: "u")
-            WHERE w.id = u.id AND w.status = 'active'
-              AND (u.gone = 1 OR w.failing_since <= \(now - policy.disableAfter.milliseconds))
             """
     }
 

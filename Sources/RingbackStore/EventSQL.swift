@@ -4,8 +4,10 @@ import RingbackCore
 /// The statements of publishing and reading events, written once for both backends. A batch
 /// is published with a fixed number of statements, however many events it holds.
 enum EventSQL {
+    /// The customers that exist, key-share-locked on PostgreSQL: a publish takes its customers
+    /// before their webhooks, as deleting a customer does, so the two never deadlock.
     static func knownCustomers(_ ids: [UUID]) -> SQLStatement {
-        "SELECT id FROM customers WHERE id \(in: ids)"
+        "SELECT id FROM customers WHERE id \(in: ids) ORDER BY id\(postgres: " FOR KEY SHARE")"
     }
 
     /// The active webhooks of the customers, share-locked on PostgreSQL so that recording (which

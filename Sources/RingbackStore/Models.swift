@@ -190,8 +190,10 @@ public struct ClaimedDelivery: Sendable {
     public let seq: Int64
     public let id: UUID
     public let webhook: Webhook
-    /// Until when this node holds the delivery; an attempt is sent only while it does.
-    public let leaseUntil: Millis
+    /// This node's hold on the delivery; an attempt is sent, and recorded, only while it lasts.
+    public let lease: Lease
+    /// Until when this node holds the delivery.
+    public var leaseUntil: Millis { lease.until }
     public let eventID: String
     public let eventCreatedAt: Millis
     public let body: [UInt8]
@@ -204,8 +206,20 @@ public struct ClaimedDelivery: Sendable {
 
     /// The same claim with its lease extended.
     public func withLease(until: Millis) -> ClaimedDelivery {
-        ClaimedDelivery(seq: seq, id: id, webhook: webhook, leaseUntil: until, eventID: eventID, eventCreatedAt: eventCreatedAt,
+        ClaimedDelivery(seq: seq, id: id, webhook: webhook, lease: Lease(owner: lease.owner, until: until), eventID: eventID,
+                        eventCreatedAt: eventCreatedAt,
                         body: body, attemptNumber: attemptNumber, roundStart: roundStart, roundAttempts: roundAttempts)
+    }
+}
+
+/// A node's hold on a delivery: its name and the lease's end, which together identify one claim.
+public struct Lease: Sendable, Hashable {
+    public let owner: String
+    public let until: Millis
+
+    public init(owner: String, until: Millis) {
+        self.owner = owner
+        self.until = until
     }
 }
 
@@ -221,12 +235,15 @@ public struct AttemptOutcome: Sendable {
 
     public let deliverySeq: Int64
     public let webhookID: UUID
+    /// The claim the attempt was made under: an outcome counts only while it still holds.
+    public let lease: Lease
     public let attempt: Attempt
     public let next: Next
 
-    public init(deliverySeq: Int64, webhookID: UUID, attempt: Attempt, next: Next) {
+    public init(deliverySeq: Int64, webhookID: UUID, lease: Lease, attempt: Attempt, next: Next) {
         self.deliverySeq = deliverySeq
         self.webhookID = webhookID
+        self.lease = lease
         self.attempt = attempt
         self.next = next
     }

@@ -62,7 +62,8 @@ extension StoredRow {
     /// A claimed delivery: its own columns and its event's, with the webhook fetched apart.
     func claimed(webhook: Webhook) -> ClaimedDelivery {
         ClaimedDelivery(
-            seq: integer("seq"), id: uuid("id"), webhook: webhook, leaseUntil: integer("lease_until"), eventID: text("event_id"),
+            seq: integer("seq"), id: uuid("id"), webhook: webhook,
+            lease: Lease(owner: text("lease_owner"), until: integer("lease_until")), eventID: text("event_id"),
             eventCreatedAt: integer("event_created_at"), body: bytes("body"),
             attemptNumber: Int(integer("attempt_count")) + 1, roundStart: Int(integer("round_start")),
             roundAttempts: optionalInteger("round_attempts").map(Int.init))

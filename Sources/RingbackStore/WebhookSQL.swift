@@ -8,7 +8,7 @@ enum WebhookSQL {
     static func countForCreate(customerID: UUID) -> SQLStatement {
         """
         SELECT (SELECT COUNT(*) FROM webhooks WHERE customer_id = \(customerID)) AS count
-        FROM customers WHERE id = \(customerID)\(postgres: " FOR UPDATE")
+        FROM customers WHERE id = \(customerID)\(postgres: " FOR NO KEY UPDATE")
         """
     }
 
@@ -34,7 +34,7 @@ enum WebhookSQL {
     static func one(customerID: UUID, id: UUID, locking: Bool = false) -> SQLStatement {
         """
         SELECT \(sql: StoredSQL.webhook) FROM webhooks WHERE id = \(id) AND customer_id = \(customerID)\
-        \(postgres: locking ? " FOR UPDATE" : "")
+        \(postgres: locking ? " FOR NO KEY UPDATE" : "")
         """
     }
 

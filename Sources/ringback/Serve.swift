@@ -37,12 +37,20 @@ struct Serve: AsyncParsableCommand {
     var maxInFlightPerWebhook: String?
     @Option(name: .customLong("max-webhooks-per-customer"), help: "Webhooks one customer may have (default 100) [env: RINGBACK_MAX_WEBHOOKS_PER_CUSTOMER]")
     var maxWebhooksPerCustomer: String?
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info) [env: RINGBACK_LOG_LEVEL]")
+    var logLevel: String?
 
     func run() async throws {
         let settings: ServeSettings
         let store: any Store
         do {
             settings = try resolve()
+            let level = settings.logLevel
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
             store = try database.openStore()
         } catch let error as OptionError {
             throw error.exit()
@@ -50,9 +58,7 @@ struct Serve: AsyncParsableCommand {
             FileHandle.standardError.write(Data("ringback: \(error)\n".utf8))
             throw ExitCode.failure
         }
-        LoggingSystem.bootstrap(StreamLogHandler.standardError)
-        var logger = Logger(label: "ringback")
-        logger.logLevel = .info
+        let logger = Logger(label: "ringback")
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
 
@@ -158,8 +164,17 @@ struct Serve: AsyncParsableCommand {
             maxInFlightPerWebhook: try OptionValue(flag: "--max-in-flight-per-webhook", env: "RINGBACK_MAX_IN_FLIGHT_PER_WEBHOOK",
                                                    given: maxInFlightPerWebhook).integer(default: 32, range: 1...10_000),
             maxWebhooksPerCustomer: try OptionValue(flag: "--max-webhooks-per-customer", env: "RINGBACK_MAX_WEBHOOKS_PER_CUSTOMER",
-                                                    given: maxWebhooksPerCustomer).integer(default: 100, range: 1...1_000_000)
+                                                    given: maxWebhooksPerCustomer).integer(default: 100, range: 1...1_000_000),
+            logLevel: try Self.level(OptionValue(flag: "--log-level", env: "RINGBACK_LOG_LEVEL", given: logLevel))
         )
+    }
+
+    static func level(_ option: OptionValue) throws -> Logger.Level {
+        let text = option.string(default: "info")
+        guard let level = Logger.Level(rawValue: text.lowercased()) else {
+            throw option.fail("'\(text)' is not one of " + Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        return level
     }
 }
 
@@ -177,4 +192,5 @@ struct ServeSettings {
     var maxInFlight: Int
     var maxInFlightPerWebhook: Int
     var maxWebhooksPerCustomer: Int
+    var logLevel: Logger.Level
 }

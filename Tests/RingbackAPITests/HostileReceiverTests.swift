@@ -38,8 +38,8 @@ import Testing
         case .unresolvable:
             try await body("http://no-such-host.invalid/hook")
         case .closedPort:
-            let port = try await RawServer.run(.silent) { $0.port }  // bound, then closed: nobody listens
-            try await body("http://127.0.0.1:\(port)/hook")
+            // Port 1 (tcpmux): privileged, and nobody here listens on it.
+            try await body("http://127.0.0.1:1/hook")
         case .reset:
             try await RawServer.run(.close) { server in try await body("http://127.0.0.1:\(server.port)/hook") }
         case .notHTTP:

@@ -13,6 +13,13 @@ final class ChildProcess: @unchecked Sendable {
     let process = Process()
     private let stdout = Pipe()
     private let stderr = Pipe()
+    /// What the child wrote so far: read as it comes, so that a chatty child never blocks on a full pipe.
+    private let written = Written()
+
+    private final class Written: Sendable {
+        let data = Mutex<(stdout: Data, stderr: Data)>((Data(), Data()))
+        func withLock<T>(_ body: (inout (stdout: Data, stderr: Data)) -> T) -> T { data.withLock { body(&$0) } }
+    }
     private let exited = AsyncStream<Int32>.makeStream()
 
     /// Starts `ringback arguments...` in `directory` with extra environment variables; through
@@ -31,6 +38,14 @@ final class ChildProcess: @unchecked Sendable {
         if let directory { process.currentDirectoryURL = directory }
         process.standardOutput = stdout
         process.standardError = stderr
+        stdout.fileHandleForReading.readabilityHandler = { [written] handle in
+            let data = handle.availableData
+            written.withLock { $0.stdout.append(data) }
+        }
+        stderr.fileHandleForReading.readabilityHandler = { [written] handle in
+            let data = handle.availableData
+            written.withLock { $0.stderr.append(data) }
+        }
         let continuation = exited.continuation
         process.terminationHandler = { process in
             continuation.yield(process.terminationStatus)
@@ -64,10 +79,17 @@ final class ChildProcess: @unchecked Sendable {
         if process.isRunning { Foundation.kill(process.processIdentifier, signal) }
     }
 
-    /// Everything the child wrote, once it has exited.
+    /// Everything the child wrote so far (all of it, once it has exited).
     var output: (stdout: String, stderr: String) {
-        (String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
-         String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        if !process.isRunning {
+            // The last bytes may still be in the pipes: take them now.
+            for (pipe, isOut) in [(stdout, true), (stderr, false)] {
+                pipe.fileHandleForReading.readabilityHandler = nil
+                let rest = pipe.fileHandleForReading.readDataToEndOfFile()
+                written.withLock { if isOut { $0.stdout.append(rest) } else { $0.stderr.append(rest) } }
+            }
+        }
+        return written.withLock { (String(decoding: $0.stdout, as: UTF8.self), String(decoding: $0.stderr, as: UTF8.self)) }
     }
 
     /// Runs to completion: status, stdout, stderr.

@@ -142,46 +142,86 @@ import Testing
         }
     }
 
-    /// Two nodes, a short lease and claims queued behind slow answers: a claim is a fence, so an
-    /// older event of a resource never reaches the endpoint after a newer one, whichever node
-    /// holds it, and every event arrives.
-    @Test func aShortLeaseNeverLetsAnOlderEventFollowANewerOne() async throws {
+    /// Two nodes and a short lease. One node is frozen (SIGSTOP) in the middle of its work, maybe
+    /// inside a transaction; the other takes its deliveries over when the leases run out (and,
+    /// if a row lock was held, when PostgreSQL ends the frozen session after 10 s) and delivers
+    /// what follows. Thawed, the first node records nothing it no longer holds, sends nothing
+    /// stale, and shuts down cleanly: an older event never follows a newer one.
+    @Test func aNodeThatLostItsLeasesSendsNothingAfterTheOther() async throws {
         let database = try await TestDatabase.postgresURL()
         try await Receiver.run { receiver in
-            receiver.respond("/hook") { _, earlier in .delayed(.milliseconds(150 + (earlier.count * 37) % 500), 200) }
+            receiver.respond("/hook") { _, _ in .delayed(.milliseconds(300), 200) }
             let ports = try (0..<2).map { _ in try ChildProcess.freePort() }
-            let nodes = try ports.map { port in
-                var environment = Self.environment(database: database, port: port)
-                environment["RINGBACK_DELIVERY_LEASE"] = "1500ms"
-                environment["RINGBACK_MAX_IN_FLIGHT_PER_WEBHOOK"] = "3"
-                return try ChildProcess(["serve"], environment: environment, directory: try ChildProcess.temporaryFolder())
-            }
-            defer { nodes.forEach { $0.kill(SIGKILL) } }
-            for (port, node) in zip(ports, nodes) { try await waitUntilHealthy(port: port, child: node) }
-            let bases = ports.map { "http://127.0.0.1:\($0)" }
-            let customer = try await createCustomer(bases[0], token: Self.adminToken, name: "fence")
-            _ = try await createWebhook(bases[0], key: customer.key, url: receiver.url("/hook"))
-            let resources = (0..<12).map { "r\($0)" }
+            let first = try Self.fencedNode(database: database, port: ports[0])
+            defer { first.kill(SIGKILL) }
+            try await waitUntilHealthy(port: ports[0], child: first)
+            let base = "http://127.0.0.1:\(ports[0])"
+            let customer = try await createCustomer(base, token: Self.adminToken, name: "fence")
+            _ = try await createWebhook(base, key: customer.key, url: receiver.url("/hook"))
             var owed: Set<String> = []
-            for step in 0..<5 {
-                let results = try #require(await publishBatch(bases[step % 2], token: Self.adminToken, customerID: customer.id,
-                                                              type: "call_updated", resources: resources, extra: #","step":\#(step)"#))
+            for step in 0..<4 {
+                let results = try #require(await publishBatch(base, token: Self.adminToken, customerID: customer.id,
+                                                              type: "call_updated", resources: ["a", "b", "c"],
+                                                              extra: #","step":\#(step)"#))
                 owed.formUnion(results.compactMap { $0["id"]?.stringValue })
             }
+            // Frozen while its one attempt waits for the answer (300 ms), with a claim queued.
+            try await receiver.wait(timeout: .seconds(30)) { $0.count >= 2 }
+            first.kill(SIGSTOP)
+            #expect(receiver.received.count <= 3, "the first node sent two requests at most")
+            let second = try Self.fencedNode(database: database, port: ports[1])
+            defer { second.kill(SIGKILL) }
+            try await waitUntilHealthy(port: ports[1], child: second)
+            // The second node takes the first's work over once its leases run out, and goes on past
+            // anything the first could hold: every resource's step 2.
+            try await receiver.wait(timeout: .seconds(30), until: Self.everyResourceReachedStep2)
+            first.kill(SIGCONT)
             let all = owed
-            let received = try await receiver.wait(timeout: .seconds(90)) { requests in
+            let received = try await receiver.wait(timeout: .seconds(60)) { requests in
                 all.isSubset(of: Set(requests.compactMap { $0.header("webhook-id") }))
             }
             // In arrival order, each resource's steps never go back (a repeat of the latest is allowed).
             var latest: [String: Int] = [:]
-            for request in received {
-                guard let data = request.json?["data"], let resource = data["id"]?.stringValue,
-                      case .number(let text)? = data["step"], let step = Int(text) else { continue }
+            for (resource, step) in Self.steps(received) {
                 #expect(step >= latest[resource, default: 0], "\(resource): step \(step) after step \(latest[resource] ?? 0)")
                 latest[resource] = max(latest[resource, default: 0], step)
             }
-            for node in nodes { node.kill(SIGTERM) }
-            for node in nodes { #expect(await node.waitForExit() == 0) }
+            for node in [first, second] { node.kill(SIGTERM) }
+            for (index, node) in [first, second].enumerated() {
+                let status = await node.waitForExit(timeout: .seconds(8))
+                if status == nil {
+                    let gdb = Process()
+                    gdb.executableURL = URL(fileURLWithPath: "/usr/bin/gdb")
+                    gdb.arguments = ["-p", "\(node.process.processIdentifier)", "-batch", "-ex", "thread apply all bt"]
+                    gdb.standardOutput = FileHandle(forWritingAtPath: "/tmp/gdb-node.txt") ?? FileHandle.nullDevice
+                    FileManager.default.createFile(atPath: "/tmp/gdb-node.txt", contents: nil)
+                    gdb.standardOutput = FileHandle(forWritingAtPath: "/tmp/gdb-node.txt")
+                    try gdb.run()
+                    gdb.waitUntilExit()
+                }
+                #expect(status == 0, "node \(index): \(node.output.stderr.suffix(4000))")
+            }
+        }
+    }
+
+    /// A node with a short lease and one attempt at a time per webhook.
+    static func fencedNode(database: String, port: Int) throws -> ChildProcess {
+        var environment = environment(database: database, port: port)
+        environment["RINGBACK_DELIVERY_LEASE"] = "1500ms"
+        environment["RINGBACK_MAX_IN_FLIGHT_PER_WEBHOOK"] = "1"
+        return try ChildProcess(["serve"], environment: environment, directory: try ChildProcess.temporaryFolder())
+    }
+
+    @Sendable static func everyResourceReachedStep2(_ requests: [ReceivedRequest]) -> Bool {
+        Set(steps(requests).filter { $0.step >= 2 }.map { $0.resource }) == ["a", "b", "c"]
+    }
+
+    /// The resource and `step` of each request, in arrival order.
+    static func steps(_ requests: [ReceivedRequest]) -> [(resource: String, step: Int)] {
+        requests.compactMap { request in
+            guard let data = request.json?["data"], let resource = data["id"]?.stringValue,
+                  case .number(let text)? = data["step"], let step = Int(text) else { return nil }
+            return (resource, step)
         }
     }
 

@@ -52,7 +52,7 @@ import Testing
         let policy = FailurePolicy(schedule: .default)
         var claimed = try await store.claimDue(limit: 10, perWebhook: 10, excluding: [], lease: .seconds(30), owner: "a", now: now + 5)
         func outcome(_ claim: ClaimedDelivery, _ next: AttemptOutcome.Next, _ status: Int?, _ error: AttemptError?) -> AttemptOutcome {
-            AttemptOutcome(deliverySeq: claim.seq, webhookID: claim.webhook.id, attempt: Attempt(
+            AttemptOutcome(deliverySeq: claim.seq, webhookID: claim.webhook.id, lease: claim.lease, attempt: Attempt(
                 number: claim.attemptNumber, startedAt: now + 5, durationMS: 7, statusCode: status, error: error,
                 responseBody: status.map { "body \($0)" }), next: next)
         }

@@ -37,7 +37,7 @@ import Testing
 
     static func outcome(_ claimed: ClaimedDelivery, _ next: AttemptOutcome.Next, status: Int? = 200,
                         at time: Millis = now) -> AttemptOutcome {
-        AttemptOutcome(deliverySeq: claimed.seq, webhookID: claimed.webhook.id, attempt: Attempt(
+        AttemptOutcome(deliverySeq: claimed.seq, webhookID: claimed.webhook.id, lease: claimed.lease, attempt: Attempt(
             number: claimed.attemptNumber, startedAt: time, durationMS: 3, statusCode: status,
             error: status == 200 ? nil : .status(status ?? 0), responseBody: "ok"), next: next)
     }
@@ -430,7 +430,7 @@ import Testing
     }
 
     @Test(arguments: Backend.allCases)
-    func aFailureAfterAQuietPeriodStartsANewRunAndHealthFollowsTheRun(_ backend: Backend) async throws {
+    func aLoneFailureAfterAQuietPeriodDoesNotDisableAtOnceAndHealthFollowsTheRun(_ backend: Backend) async throws {
         try await TestDatabase.withStore(backend) { store in
             let customer = try await Self.customer(store)
             let webhook = try await Self.webhook(store, customer)
@@ -444,21 +444,57 @@ import Testing
             #expect(stored.consecutiveFailures == 1 && stored.failingSince == Self.now)
             #expect(stored.health(at: Self.now) == .healthy, "one failure is not a failing endpoint")
             #expect(stored.health(at: Self.now + 60_000) == .failing, "failing for a minute is")
-            // Six quiet days, then one failure: a new run, not a disabled webhook.
+            // Six quiet days, then one failure: the run goes on, but the webhook gets another try.
             let later = Self.now + 6 * 24 * 3_600_000
             try await fail(at: later, resource: "b")
             stored = try await store.webhook(customerID: customer.id, id: webhook.id)
             #expect(stored.status == .active)
-            #expect(stored.consecutiveFailures == 1 && stored.failingSince == later)
-            for index in 0..<4 { try await fail(at: later + 1 + Millis(index), resource: "c\(index)") }
+            #expect(stored.consecutiveFailures == 2 && stored.failingSince == Self.now)
+            // Its next failure: every attempt for six days failed, so it is disabled.
+            try await fail(at: later + 5_000, resource: "c")
             stored = try await store.webhook(customerID: customer.id, id: webhook.id)
-            #expect(stored.consecutiveFailures == 5 && stored.health(at: later + 5) == .failing, "five failures in a row")
-            // A success ends the run.
-            _ = try await store.publish([Self.event(customer, resource: "d", at: later + 10)])
-            let claimed = try #require(try await Self.claim(store, at: later + 10).first)
-            try await store.record([Self.outcome(claimed, .succeeded, at: later + 10)], policy: Self.policy, now: later + 10)
-            stored = try await store.webhook(customerID: customer.id, id: webhook.id)
-            #expect(stored.consecutiveFailures == 0 && stored.failingSince == nil && stored.health(at: later + 10) == .healthy)
+            #expect(stored.status == .disabled && stored.disabledReason == Self.policy.staleReason)
+            #expect(stored.updatedAt == later + 5_000)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func fiveFailuresMakeAWebhookFailingAndASuccessEndsTheRun(_ backend: Backend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let customer = try await Self.customer(store)
+            let webhook = try await Self.webhook(store, customer)
+            _ = try await store.publish((0..<6).map { Self.event(customer, resource: "r\($0)") })
+            let claimed = try await Self.claim(store)
+            try await store.record(claimed.prefix(4).map { Self.outcome($0, .failed, status: 500) }, policy: Self.policy, now: Self.now)
+            #expect(try await store.webhook(customerID: customer.id, id: webhook.id).health(at: Self.now) == .healthy)
+            try await store.record([Self.outcome(claimed[4], .failed, status: 500)], policy: Self.policy, now: Self.now)
+            let failing = try await store.webhook(customerID: customer.id, id: webhook.id)
+            #expect(failing.consecutiveFailures == 5 && failing.health(at: Self.now) == .failing, "five failures in a row")
+            try await store.record([Self.outcome(claimed[5], .succeeded)], policy: Self.policy, now: Self.now)
+            let healed = try await store.webhook(customerID: customer.id, id: webhook.id)
+            #expect(healed.consecutiveFailures == 0 && healed.failingSince == nil && healed.health(at: Self.now) == .healthy)
+        }
+    }
+
+    /// An outcome whose claim another node took over changes nothing: that node's counts.
+    @Test(arguments: Backend.allCases)
+    func anOutcomeIsRecordedOnlyUnderItsOwnLease(_ backend: Backend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let customer = try await Self.customer(store)
+            let webhook = try await Self.webhook(store, customer)
+            _ = try await store.publish([Self.event(customer, "call_created"), Self.event(customer, "call_hangup")])
+            let slow = try #require(try await Self.claim(store, owner: "node-a").first)
+            let later = Self.now + Self.lease.milliseconds + 1
+            let taken = try #require(try await Self.claim(store, at: later, owner: "node-b").first)
+            #expect(taken.seq == slow.seq)
+            // node-a's late success must not settle the delivery (and so release the next one).
+            try await store.record([Self.outcome(slow, .succeeded)], policy: Self.policy, now: later)
+            #expect(try await Self.claim(store, at: later, owner: "node-c").isEmpty, "the next event still waits")
+            try await store.record([Self.outcome(taken, .succeeded, at: later)], policy: Self.policy, now: later)
+            let list = try await store.listDeliveries(customerID: customer.id, webhookID: webhook.id, status: .succeeded,
+                                                      eventID: nil, PageRequest(size: 10, before: nil))
+            #expect(list.items.count == 1)
+            #expect(try await Self.claim(store, at: later, owner: "node-c").count == 1)
         }
     }
 

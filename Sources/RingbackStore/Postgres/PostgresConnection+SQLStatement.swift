@@ -10,7 +10,7 @@ extension PostgresConnection {
 
     /// Runs a shared statement.
     func execute(_ statement: SQLStatement, logger: Logger) async throws {
-        try await query(statement.postgresQuery, logger: logger)
+        try await send(statement.postgresQuery, logger: logger)
     }
 }
 

@@ -6,20 +6,20 @@ extension PostgresStore {
     public func claimDue(limit: Int, perWebhook: Int, excluding: Set<UUID>, lease: Duration, owner: String,
                          now: Millis) async throws -> [ClaimedDelivery] {
         try await transaction { connection in
-            // One index probe per active webhook (LATERAL) skipping rows another node holds, then
-            // every webhook's first before any second; one statement leases what it picked. Rows
-            // locked but not picked are free again when this short transaction ends.
+            // Each active webhook's quota, then one index probe per webhook with a quota (LATERAL)
+            // skipping rows another node holds, every webhook's first before any second; one
+            // statement leases what it picked. Rows locked but not picked are free again when this
+            // short transaction ends.
             let rows = try await connection.rows("""
-                WITH candidates AS (
+                WITH quotas AS (\(DeliverySQL.claimableWebhooks(excluding: excluding, perWebhook: perWebhook, now: now))),
+                candidates AS (
                     SELECT c.seq, c.next_attempt_at,
-                           ROW_NUMBER() OVER (PARTITION BY w.id ORDER BY c.next_attempt_at, c.seq) AS rank,
-                           \(DeliverySQL.quota(perWebhook: perWebhook, now: now)) AS quota
-                    FROM webhooks w
-                    CROSS JOIN LATERAL (\(DeliverySQL.claimable(perWebhook: min(perWebhook, limit), now: now))
+                           ROW_NUMBER() OVER (PARTITION BY q.id ORDER BY c.next_attempt_at, c.seq) AS rank
+                    FROM quotas q
+                    CROSS JOIN LATERAL (\(DeliverySQL.claimable(of: "q.id", limit: "LEAST(q.quota, \(limit))", now: now))
                                         FOR UPDATE SKIP LOCKED) c
-                    WHERE w.status = 'active' AND NOT (w.id \(in: Array(excluding)))),
-                chosen AS (
-                    SELECT seq FROM candidates WHERE rank <= quota ORDER BY rank, next_attempt_at, seq LIMIT \(limit))
+                    WHERE q.quota > 0),
+                chosen AS (SELECT seq FROM candidates ORDER BY rank, next_attempt_at, seq LIMIT \(limit))
                 UPDATE deliveries d SET lease_until = \(now + lease.milliseconds), lease_owner = \(owner)
                 FROM chosen, events e
                 WHERE d.seq = chosen.seq AND e.seq = d.event_seq
@@ -59,8 +59,7 @@ extension PostgresStore {
             guard !kept.isEmpty else { return }
             try await connection.execute(DeliverySQL.insertAttempts(kept), logger: logger)
             let runs = FailureRun.of(kept)
-            try await connection.execute(DeliverySQL.updateFailureRuns(runs, policy: policy), logger: logger)
-            try await connection.execute(DeliverySQL.disableFailed(runs, policy: policy, now: now), logger: logger)
+            try await connection.execute(DeliverySQL.updateFailureRuns(runs, policy: policy, now: now), logger: logger)
             try await connection.execute(DeliverySQL.parkDisabled(runs.map(\.webhookID)), logger: logger)
             let lanes = settled.filter { $0.text("status") != DeliveryStatus.pending.rawValue }
                 .map { (webhookID: $0.text("webhook_id"), resourceKey: $0.text("resource_key")) }

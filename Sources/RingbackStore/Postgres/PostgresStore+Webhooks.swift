@@ -55,7 +55,7 @@ extension PostgresStore {
 
     /// Announces committed deliveries to every node (sent when the transaction commits).
     static func notify(_ connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.query("SELECT pg_notify(\(channel), '')", logger: logger)
+        try await connection.send("SELECT pg_notify(\(channel), '')", logger: logger)
     }
 
     /// 404 unless the webhook belongs to the customer.

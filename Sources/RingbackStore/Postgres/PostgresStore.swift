@@ -43,6 +43,12 @@ public final class PostgresStore: Store {
             host: host, port: components.port ?? 5432, username: user, password: components.password,
             database: database.isEmpty ? nil : database, tls: tls)
         configuration.options.maximumConnections = 20
+        // A node that stops inside a transaction (paused, cut off) must not hold its row locks, and
+        // so every other node's recording, for ever: the server ends such a session after 10 s.
+        // Ringback's own transactions never wait between statements.
+        configuration.options.additionalStartupParameters = [
+            ("application_name", "ringback"), ("idle_in_transaction_session_timeout", "10s"),
+        ]
         return configuration
     }
 
@@ -94,33 +100,33 @@ public final class PostgresStore: Store {
     public func migrate() async throws {
         try await guarded {
             try await self.client.withConnection { connection in
-                try await connection.query("SELECT pg_advisory_lock(\(PostgresMigrations.advisoryLock))", logger: self.logger)
+                try await connection.send("SELECT pg_advisory_lock(\(PostgresMigrations.advisoryLock))", logger: self.logger)
                 do {
-                    try await connection.query("""
+                    try await connection.send("""
                         CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)
                         """, logger: self.logger)
                     var applied: Set<Int64> = []
-                    for try await version in try await connection.query("SELECT version FROM schema_migrations", logger: self.logger)
+                    for try await version in try await connection.send("SELECT version FROM schema_migrations", logger: self.logger)
                         .decode(Int64.self) {
                         applied.insert(version)
                     }
                     for migration in PostgresMigrations.all where !applied.contains(migration.version) {
-                        try await connection.query("BEGIN", logger: self.logger)
+                        try await connection.send("BEGIN", logger: self.logger)
                         for statement in migration.sql {
-                            try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
+                            try await connection.send(PostgresQuery(unsafeSQL: statement), logger: self.logger)
                         }
                         let now = Timestamp.milliseconds(Date())
-                        try await connection.query(
+                        try await connection.send(
                             "INSERT INTO schema_migrations (version, applied_at) VALUES (\(migration.version), \(now))",
                             logger: self.logger)
-                        try await connection.query("COMMIT", logger: self.logger)
+                        try await connection.send("COMMIT", logger: self.logger)
                     }
                 } catch {
-                    try? await connection.query("ROLLBACK", logger: self.logger)
-                    try? await connection.query("SELECT pg_advisory_unlock(\(PostgresMigrations.advisoryLock))", logger: self.logger)
+                    try? await connection.send("ROLLBACK", logger: self.logger)
+                    try? await connection.send("SELECT pg_advisory_unlock(\(PostgresMigrations.advisoryLock))", logger: self.logger)
                     throw error
                 }
-                try await connection.query("SELECT pg_advisory_unlock(\(PostgresMigrations.advisoryLock))", logger: self.logger)
+                try await connection.send("SELECT pg_advisory_unlock(\(PostgresMigrations.advisoryLock))", logger: self.logger)
             }
         }
     }
@@ -165,13 +171,13 @@ public final class PostgresStore: Store {
     func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         try await guarded {
             try await self.withConnection { connection in
-                try await connection.query("BEGIN", logger: self.logger)
+                try await connection.send("BEGIN", logger: self.logger)
                 do {
                     let value = try await body(connection)
-                    try await connection.query("COMMIT", logger: self.logger)
+                    try await connection.send("COMMIT", logger: self.logger)
                     return value
                 } catch {
-                    try? await connection.query("ROLLBACK", logger: self.logger)
+                    try? await connection.send("ROLLBACK", logger: self.logger)
                     throw error
                 }
             }
@@ -191,10 +197,22 @@ public final class PostgresStore: Store {
 }
 
 extension PostgresConnection {
+    /// A connection the server has closed (it ended the session, or went away).
+    struct Closed: Error {}
+
+    /// Sends one statement. PostgresNIO (1.33) never answers a query written to a connection
+    /// that is already closed: the write fails without failing the query, which would wait for
+    /// ever. So a closed connection is refused here, at once.
+    @discardableResult
+    func send(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
+        guard !isClosed else { throw Closed() }
+        return try await self.query(query, logger: logger)
+    }
+
     /// Every row of one statement on this connection.
     func rows(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRandomAccessRow] {
         var rows: [PostgresRandomAccessRow] = []
-        for try await row in try await self.query(query, logger: logger) { rows.append(row.makeRandomAccess()) }
+        for try await row in try await send(query, logger: logger) { rows.append(row.makeRandomAccess()) }
         return rows
     }
 }

@@ -13,7 +13,7 @@ extension SQLiteStore {
                 let quota = Int(webhook["quota"] as Int64)
                 guard quota > 0 else { continue }
                 let id: String = webhook["id"]
-                let rows = try db.rows(DeliverySQL.claimable(of: "\(id)", perWebhook: min(quota, limit), now: now))
+                let rows = try db.rows(DeliverySQL.claimable(of: "\(id)", limit: "\(min(quota, limit))", now: now))
                 for (rank, row) in rows.enumerated() { candidates.append((row["seq"], row["next_attempt_at"], rank)) }
             }
             let picked = candidates.sorted { ($0.rank, $0.due, $0.seq) < ($1.rank, $1.due, $1.seq) }.prefix(limit).map(\.seq)
@@ -55,8 +55,7 @@ extension SQLiteStore {
             guard !kept.isEmpty else { return }
             try db.execute(DeliverySQL.insertAttempts(kept))
             let runs = FailureRun.of(kept)
-            try db.execute(DeliverySQL.updateFailureRuns(runs, policy: policy))
-            try db.execute(DeliverySQL.disableFailed(runs, policy: policy, now: now))
+            try db.execute(DeliverySQL.updateFailureRuns(runs, policy: policy, now: now))
             try db.execute(DeliverySQL.parkDisabled(runs.map(\.webhookID)))
             let lanes = settled.filter { $0["status"] as String != DeliveryStatus.pending.rawValue }
                 .map { (webhookID: $0["webhook_id"] as String, resourceKey: $0["resource_key"] as String) }
