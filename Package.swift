@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/mattpolzin/OpenAPIKit.git", from: "6.4.0", traits: []),
     ],
     targets: [
         // Pure domain: catalog, validation, secrets and signing, retry policy, ids. No I/O.
@@ -31,14 +32,34 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        // The Store protocol and its backends.
+        // The Store protocol, its errors, and every SQL statement, written once for both backends.
         .target(
             name: "RingbackStore",
             dependencies: [
                 "RingbackCore",
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The embedded store: one SQLite file (GRDB).
+        .target(
+            name: "RingbackSQLite",
+            dependencies: [
+                "RingbackCore", "RingbackStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The shared store of a cluster: PostgreSQL (PostgresNIO).
+        .target(
+            name: "RingbackPostgres",
+            dependencies: [
+                "RingbackCore", "RingbackStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // Claims due deliveries, runs attempts, records outcomes.
@@ -63,12 +84,12 @@ let package = Package(
             dependencies: [
                 "RingbackCore",
                 "RingbackStore",
-                "RingbackDelivery",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
-            ]
+            ],
+            resources: [.copy("Resources/openapi.json")]
         ),
         // The CLI: parses options, composes the rest in a ServiceGroup.
         .executableTarget(
@@ -76,6 +97,8 @@ let package = Package(
             dependencies: [
                 "RingbackCore",
                 "RingbackStore",
+                "RingbackSQLite",
+                "RingbackPostgres",
                 "RingbackDelivery",
                 "RingbackAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -90,7 +113,7 @@ let package = Package(
         .executableTarget(
             name: "ringback-bench",
             dependencies: [
-                "RingbackCore", "RingbackStore",
+                "RingbackCore", "RingbackStore", "RingbackSQLite", "RingbackPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -100,7 +123,7 @@ let package = Package(
         .target(
             name: "RingbackTestSupport",
             dependencies: [
-                "RingbackCore", "RingbackStore",
+                "RingbackCore", "RingbackStore", "RingbackSQLite", "RingbackPostgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -117,20 +140,21 @@ let package = Package(
         ),
         .testTarget(
             name: "RingbackStoreTests",
-            dependencies: ["RingbackCore", "RingbackStore", "RingbackTestSupport",
+            dependencies: ["RingbackCore", "RingbackStore", "RingbackSQLite", "RingbackPostgres", "RingbackTestSupport",
                            .product(name: "PropertyBased", package: "swift-property-based"),
                            .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
         .testTarget(
             name: "RingbackDeliveryTests",
-            dependencies: ["RingbackCore", "RingbackStore", "RingbackDelivery", "RingbackTestSupport",
-                           .product(name: "Logging", package: "swift-log")]
+            dependencies: ["RingbackCore", "RingbackStore", "RingbackSQLite", "RingbackPostgres", "RingbackDelivery",
+                           "RingbackTestSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "RingbackAPITests",
             dependencies: [
-                "RingbackCore", "RingbackStore", "RingbackDelivery", "RingbackAPI", "RingbackTestSupport",
+                "RingbackCore", "RingbackStore", "RingbackSQLite", "RingbackDelivery", "RingbackAPI", "RingbackTestSupport",
+                .product(name: "OpenAPIKit", package: "OpenAPIKit"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

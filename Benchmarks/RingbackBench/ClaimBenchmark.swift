@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Logging
 import RingbackCore
+import RingbackPostgres
+import RingbackSQLite
 import RingbackStore
 
 /// How long a claim takes with and without a backlog that waits (deliveries behind an earlier
@@ -48,7 +50,7 @@ struct ClaimBenchmark: AsyncParsableCommand {
     private func measure(_ backend: String, _ store: any Store) async throws -> [Row] {
         let task = Task { try await store.run() }
         defer { task.cancel() }
-        try await store.migrate()
+        try await store.ready()
         let now = Timestamp.milliseconds(Date())
         let (customer, _) = try await store.createCustomer(name: "bench", detail: "", keyTokenHash: UUID().uuidString, now: now)
         var webhooks: [Webhook] = []
@@ -75,7 +77,6 @@ struct ClaimBenchmark: AsyncParsableCommand {
         try await publish(waiting / 2, type: "message_created", resource: { "message-\($0)" })
         _ = try await store.updateWebhook(customerID: customer.id, id: webhooks[10].id) { $0.status = .disabled }
         rows.append(Row(backend: backend, waiting: waiting, timings: try await time(store, now: now)))
-        try await store.close()
         return rows
     }
 

@@ -16,41 +16,46 @@ public struct APIConfiguration: Sendable {
     public var maxWebhooksPerCustomer = 100
     /// Prometheus text for `/metrics`.
     public var metricsText: @Sendable () async -> String = { "" }
-    /// The clock of every timestamp the API assigns, in milliseconds since 1970.
-    public var now: @Sendable () -> Millis
+    /// The clock of every timestamp the API assigns.
+    public var clock: any WallClock
 
-    public init(adminTokenHash: String, allowInsecureURLs: Bool, now: @escaping @Sendable () -> Millis) {
+    public init(adminTokenHash: String, allowInsecureURLs: Bool, clock: any WallClock) {
         self.adminTokenHash = adminTokenHash
         self.allowInsecureURLs = allowInsecureURLs
-        self.now = now
+        self.clock = clock
     }
 }
 
-/// One route and its handler.
+/// One route: who may call it, and its handler.
 struct Endpoint: Sendable {
     let method: HTTPRequest.Method
     let path: String
+    let access: Access
     let handler: @Sendable (Request, AppContext) async throws -> Response
 
-    init(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping @Sendable (Request, AppContext) async throws -> Response) {
+    init(_ method: HTTPRequest.Method, _ path: String, _ access: Access,
+         _ handler: @escaping @Sendable (Request, AppContext) async throws -> Response) {
         self.method = method
         self.path = path
+        self.access = access
         self.handler = handler
     }
 }
 
-/// The HTTP API: translates requests into store calls and renders the results.
+/// The HTTP API: translates requests into store calls and renders the results. Handlers see
+/// only valid credentials (route-group middleware) and throw domain errors, which one
+/// middleware renders as problems.
 public struct API: Sendable {
     let store: any Store
     let configuration: APIConfiguration
-    let auth: Authenticator
+    let authenticator: Authenticator
     let validator: WebhookValidator
     let publishedCounter = Counter(label: "ringback_events_published_total")
 
     public init(store: any Store, configuration: APIConfiguration) {
         self.store = store
         self.configuration = configuration
-        self.auth = Authenticator(adminTokenHash: configuration.adminTokenHash, store: store)
+        self.authenticator = Authenticator(adminTokenHash: configuration.adminTokenHash, store: store)
         self.validator = WebhookValidator(allowInsecureURLs: configuration.allowInsecureURLs)
     }
 
@@ -61,33 +66,25 @@ public struct API: Sendable {
     /// Every registered route.
     public var routeTable: RouteTable {
         var table = RouteTable()
-        for endpoint in endpoints { table.add(endpoint.method, endpoint.path) }
+        for endpoint in endpoints { table.add(endpoint.method, endpoint.path, access: endpoint.access.rawValue) }
         return table
     }
 
-    /// The router with every route and the problem+json middleware.
+    /// The router with every route: problems rendered and bodies bounded for all, and one group
+    /// per kind of caller, each behind its authentication.
     public func router() -> Router<AppContext> {
         let router = Router(context: AppContext.self)
         router.add(middleware: ProblemMiddleware(routes: routeTable))
         router.add(middleware: BodyLimitMiddleware())
+        let groups: [Access: RouterGroup<AppContext>] = [
+            .none: router.group(),
+            .operator: router.group().add(middleware: AuthenticationMiddleware(authenticator: authenticator, access: .operator)),
+            .customer: router.group().add(middleware: AuthenticationMiddleware(authenticator: authenticator, access: .customer)),
+            .any: router.group().add(middleware: AuthenticationMiddleware(authenticator: authenticator, access: .any)),
+        ]
         for endpoint in endpoints {
-            router.on(RouterPath(endpoint.path), method: endpoint.method, use: endpoint.handler)
+            groups[endpoint.access]!.on(RouterPath(endpoint.path), method: endpoint.method, use: endpoint.handler)
         }
         return router
-    }
-
-    /// Maps store errors to problems: not found is 404, anything else from the database 503.
-    func storeCall<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as StoreError where error == .notFound {
-            throw Problem.notFound
-        } catch let error as StoreError where error.conflictMessage != nil {
-            throw Problem(.conflict, error.conflictMessage!)
-        } catch is StoreError {
-            throw Problem(.serviceUnavailable, "the database is unavailable; nothing was changed, try again")
-        } catch let failure as ValidationFailure {
-            throw Problem.badRequest(failure)
-        }
     }
 }

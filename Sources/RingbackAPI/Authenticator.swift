@@ -9,6 +9,18 @@ enum Principal: Sendable, Equatable {
     case customer(UUID)
 }
 
+/// Who may call a route.
+enum Access: String, Sendable {
+    /// Anyone: health, metrics, the OpenAPI document.
+    case none
+    /// The platform operator (admin token).
+    case `operator`
+    /// A customer (access key).
+    case customer
+    /// Either.
+    case any
+}
+
 /// Resolves `Authorization: Bearer <token>` or `?accesskey=<token>` to a principal.
 /// Tokens are compared as SHA-256 hashes; they are never logged.
 struct Authenticator: Sendable {
@@ -29,17 +41,24 @@ struct Authenticator: Sendable {
         guard let customerID = try await store.customerID(forKeyHash: hash) else { throw Problem.unauthorized }
         return .customer(customerID)
     }
+}
 
-    /// The operator, else 401 or 403.
-    func requireOperator(_ request: Request) async throws {
-        guard try await principal(request) == .operator else { throw Problem.forbidden }
-    }
+/// Authenticates every request of a route group for its access: 401 without valid credentials,
+/// 403 for the wrong kind of caller; the principal goes into the context.
+struct AuthenticationMiddleware: RouterMiddleware {
+    let authenticator: Authenticator
+    let access: Access
 
-    /// The calling customer, else 401 (or 403 for the operator, who owns no webhooks).
-    func requireCustomer(_ request: Request) async throws -> UUID {
-        switch try await principal(request) {
-        case .customer(let id): return id
-        case .operator: throw Problem(.forbidden, "this route is for customers; use a customer's access key")
+    func handle(_ request: Request, context: AppContext,
+                next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        let principal = try await authenticator.principal(request)
+        switch (access, principal) {
+        case (.operator, .customer): throw Problem.forbidden
+        case (.customer, .operator): throw Problem(.forbidden, "this route is for customers; use a customer's access key")
+        default: break
         }
+        var context = context
+        context.principal = principal
+        return try await next(request, context)
     }
 }

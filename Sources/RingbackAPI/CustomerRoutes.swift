@@ -5,53 +5,31 @@ import RingbackStore
 extension API {
     var customerEndpoints: [Endpoint] {
         [
-            Endpoint(.post, "/v1.0/customers") { request, context in
-                try await auth.requireOperator(request)
-                let body = try await request.jsonBody(context: context)!
-                let (name, detail) = try Self.customerFields(body)
+            Endpoint(.post, "/v1.0/customers", .operator) { request, context in
+                let (name, detail) = try Self.customerFields(try await request.jsonBody(context: context)!)
                 let token = CredentialHash.newToken(prefix: "rbk_")
-                let (customer, key) = try await storeCall {
-                    try await store.createCustomer(name: name, detail: detail, keyTokenHash: CredentialHash.of(token),
-                                                   now: configuration.now())
-                }
-                guard case .object(var members) = JSONValue.customer(customer) else { fatalError("a customer is an object") }
-                members.append(JSONMember("accesskey", .object([
-                    JSONMember("id", .string(key.id.text)), JSONMember("token", .string(token)),
-                ])))
-                return JSONResponse.make(.created, .object(members))
+                let (customer, key) = try await store.createCustomer(
+                    name: name, detail: detail, keyTokenHash: CredentialHash.of(token), now: configuration.clock.now)
+                return try JSONResponse.make(.created, CreatedCustomerResource(customer, key: key, token: token))
             },
-            Endpoint(.get, "/v1.0/customers") { request, _ in
-                try await auth.requireOperator(request)
-                let page = try request.pageRequest()
-                return JSONResponse.page(try await storeCall { try await store.listCustomers(page) }, JSONValue.customer)
+            Endpoint(.get, "/v1.0/customers", .operator) { request, _ in
+                try JSONResponse.page(try await store.listCustomers(try request.pageRequest()), CustomerResource.init)
             },
-            Endpoint(.get, "/v1.0/customers/:id") { request, context in
-                try await auth.requireOperator(request)
-                let id = try context.parameters.uuid("id")
-                return JSONResponse.make(.ok, .customer(try await storeCall { try await store.customer(id: id) }))
+            Endpoint(.get, "/v1.0/customers/:id", .operator) { _, context in
+                try JSONResponse.make(.ok, CustomerResource(try await store.customer(id: try context.parameters.uuid("id"))))
             },
-            Endpoint(.delete, "/v1.0/customers/:id") { request, context in
-                try await auth.requireOperator(request)
-                let id = try context.parameters.uuid("id")
-                return JSONResponse.make(.ok, .customer(try await storeCall { try await store.deleteCustomer(id: id) }))
+            Endpoint(.delete, "/v1.0/customers/:id", .operator) { _, context in
+                try JSONResponse.make(.ok, CustomerResource(try await store.deleteCustomer(id: try context.parameters.uuid("id"))))
             },
-            Endpoint(.post, "/v1.0/customers/:id/accesskeys") { request, context in
-                try await auth.requireOperator(request)
-                let id = try context.parameters.uuid("id")
+            Endpoint(.post, "/v1.0/customers/:id/accesskeys", .operator) { _, context in
                 let token = CredentialHash.newToken(prefix: "rbk_")
-                let key = try await storeCall {
-                    try await store.createAccessKey(customerID: id, tokenHash: CredentialHash.of(token), now: configuration.now())
-                }
-                return JSONResponse.make(.created, .object([
-                    JSONMember("id", .string(key.id.text)), JSONMember("token", .string(token)),
-                    JSONMember("tm_create", .time(key.createdAt)),
-                ]))
+                let key = try await store.createAccessKey(customerID: try context.parameters.uuid("id"),
+                                                          tokenHash: CredentialHash.of(token), now: configuration.clock.now)
+                return try JSONResponse.make(.created, AccessKeyResource(id: key.id.text, token: token, tmCreate: Time(key.createdAt)))
             },
-            Endpoint(.delete, "/v1.0/customers/:id/accesskeys/:accesskey_id") { request, context in
-                try await auth.requireOperator(request)
-                let id = try context.parameters.uuid("id")
-                let keyID = try context.parameters.uuid("accesskey_id")
-                try await storeCall { try await store.deleteAccessKey(customerID: id, keyID: keyID) }
+            Endpoint(.delete, "/v1.0/customers/:id/accesskeys/:accesskey_id", .operator) { _, context in
+                try await store.deleteAccessKey(customerID: try context.parameters.uuid("id"),
+                                                keyID: try context.parameters.uuid("accesskey_id"))
                 return Response(status: .noContent)
             },
         ]

@@ -6,10 +6,7 @@ import RingbackStore
 extension API {
     var deliveryEndpoints: [Endpoint] {
         [
-            Endpoint(.get, "/v1.0/webhooks/:id/deliveries") { request, context in
-                let customerID = try await auth.requireCustomer(request)
-                let webhookID = try context.parameters.uuid("id")
-                let page = try request.pageRequest()
+            Endpoint(.get, "/v1.0/webhooks/:id/deliveries", .customer) { request, context in
                 var status: DeliveryStatus?
                 if let text = try request.query("status"), !text.isEmpty {
                     guard let value = DeliveryStatus(rawValue: text) else {
@@ -17,56 +14,39 @@ extension API {
                     }
                     status = value
                 }
-                let eventID = try request.idQuery("event_id")
-                let deliveries = try await storeCall {
-                    try await store.listDeliveries(customerID: customerID, webhookID: webhookID, status: status,
-                                                   eventID: eventID, page)
-                }
-                return JSONResponse.page(deliveries) { .delivery($0) }
+                let deliveries = try await store.listDeliveries(
+                    customerID: try context.customerID, webhookID: try context.parameters.uuid("id"), status: status,
+                    eventID: try request.idQuery("event_id"), try request.pageRequest())
+                return try JSONResponse.page(deliveries) { DeliveryResource($0) }
             },
-            Endpoint(.get, "/v1.0/webhooks/:id/deliveries/:delivery_id") { request, context in
-                let customerID = try await auth.requireCustomer(request)
-                let webhookID = try context.parameters.uuid("id")
+            Endpoint(.get, "/v1.0/webhooks/:id/deliveries/:delivery_id", .customer) { _, context in
+                let (delivery, attempts) = try await store.delivery(
+                    customerID: try context.customerID, webhookID: try context.parameters.uuid("id"),
+                    id: try context.parameters.uuid("delivery_id"))
+                return try JSONResponse.make(.ok, DeliveryResource(delivery, attempts: attempts))
+            },
+            Endpoint(.post, "/v1.0/webhooks/:id/deliveries/:delivery_id/retry", .customer) { _, context in
+                let (customerID, webhookID) = (try context.customerID, try context.parameters.uuid("id"))
                 let id = try context.parameters.uuid("delivery_id")
-                let (delivery, attempts) = try await storeCall {
-                    try await store.delivery(customerID: customerID, webhookID: webhookID, id: id)
-                }
-                return JSONResponse.make(.ok, .delivery(delivery, attempts: attempts))
+                try await store.retryDelivery(customerID: customerID, webhookID: webhookID, id: id, now: configuration.clock.now)
+                let (delivery, _) = try await store.delivery(customerID: customerID, webhookID: webhookID, id: id)
+                return try JSONResponse.make(.accepted, DeliveryResource(delivery))
             },
-            Endpoint(.post, "/v1.0/webhooks/:id/deliveries/:delivery_id/retry") { request, context in
-                let customerID = try await auth.requireCustomer(request)
-                let webhookID = try context.parameters.uuid("id")
-                let id = try context.parameters.uuid("delivery_id")
-                let delivery = try await storeCall {
-                    try await store.retryDelivery(customerID: customerID, webhookID: webhookID, id: id, now: configuration.now())
-                    return try await store.delivery(customerID: customerID, webhookID: webhookID, id: id).0
-                }
-                return JSONResponse.make(.accepted, .delivery(delivery))
+            Endpoint(.post, "/v1.0/webhooks/:id/recover", .customer) { request, context in
+                let (since, until) = try Self.window(try await request.jsonBody(context: context)!)
+                let count = try await store.recoverDeliveries(
+                    customerID: try context.customerID, webhookID: try context.parameters.uuid("id"), since: since, until: until,
+                    now: configuration.clock.now)
+                return try JSONResponse.make(.accepted, ["count": JSONValue(integerLiteral: count)] as JSONValue)
             },
-            Endpoint(.post, "/v1.0/webhooks/:id/recover") { request, context in
-                let customerID = try await auth.requireCustomer(request)
-                let webhookID = try context.parameters.uuid("id")
-                let body = try await request.jsonBody(context: context)!
-                let (since, until) = try Self.window(body)
-                let count = try await storeCall {
-                    try await store.recoverDeliveries(customerID: customerID, webhookID: webhookID, since: since, until: until,
-                                                      now: configuration.now())
-                }
-                return JSONResponse.make(.accepted, .object([JSONMember("count", .int(count))]))
-            },
-            Endpoint(.post, "/v1.0/webhooks/:id/test") { request, context in
-                let customerID = try await auth.requireCustomer(request)
-                let webhookID = try context.parameters.uuid("id")
-                let now = configuration.now()
+            Endpoint(.post, "/v1.0/webhooks/:id/test", .customer) { _, context in
+                let (customerID, webhookID) = (try context.customerID, try context.parameters.uuid("id"))
+                let now = configuration.clock.now
                 let event = NewEvent(id: EventID.generate(milliseconds: now), customerID: customerID,
                                      type: EventCatalog.testEvent, resourceID: webhookID.text,
-                                     data: .object([JSONMember("id", .string(webhookID.text))]), createdAt: now)
-                let deliveryID = try await storeCall {
-                    try await store.createTestDelivery(customerID: customerID, webhookID: webhookID, event: event)
-                }
-                return JSONResponse.make(.accepted, .object([
-                    JSONMember("delivery_id", .string(deliveryID.text)), JSONMember("event_id", .string(event.id)),
-                ]))
+                                     data: ["id": .string(webhookID.text)], createdAt: now)
+                let deliveryID = try await store.createTestDelivery(customerID: customerID, webhookID: webhookID, event: event)
+                return try JSONResponse.make(.accepted, ["delivery_id": .string(deliveryID.text), "event_id": .string(event.id)] as JSONValue)
             },
         ]
     }

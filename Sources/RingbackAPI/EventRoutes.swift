@@ -6,12 +6,11 @@ import RingbackStore
 extension API {
     var eventEndpoints: [Endpoint] {
         [
-            Endpoint(.post, "/v1.0/events") { request, context in
-                try await auth.requireOperator(request)
+            Endpoint(.post, "/v1.0/events", .operator) { request, context in
                 let body = try await request.jsonBody(context: context)!
                 let batch = body["events"] != nil
                 let submissions = try Self.submissions(body)
-                let now = configuration.now()
+                let now = configuration.clock.now
                 let events = submissions.map { submission in
                     NewEvent(id: submission.id ?? EventID.generate(milliseconds: now), customerID: submission.customerID,
                              type: submission.type, resourceID: submission.resourceID, data: submission.data, createdAt: now)
@@ -19,32 +18,32 @@ extension API {
                 if let index = events.firstIndex(where: { $0.body.count > EventValidator.maxEventBytes }) {
                     throw Problem(.contentTooLarge, "\(batch ? "events[\(index)]" : "the event") is larger than 256 KiB")
                 }
-                let results = try await storeCall { try await store.publish(events) }
+                let results: [PublishResult]
+                do {
+                    results = try await store.publish(events)
+                } catch let error as StoreError where error.unknownCustomerIndex != nil && !batch {
+                    throw Problem.badRequest(field: "customer_id", "is not a known customer")
+                }
                 publishedCounter.increment(by: results.lazy.filter(\.created).count)
                 if batch {
-                    return JSONResponse.make(.accepted, .object([JSONMember("result", .array(results.map { .event($0.event) }))]))
+                    return try JSONResponse.make(.accepted, ListResource(result: results.map { EventResource($0.event) }))
                 }
                 // The same client id again answers 200 with the first event.
-                return JSONResponse.make(results[0].created ? .accepted : .ok, .event(results[0].event))
+                return try JSONResponse.make(results[0].created ? .accepted : .ok, EventResource(results[0].event))
             },
-            Endpoint(.get, "/v1.0/events") { request, _ in
-                let customerID = try await auth.requireCustomer(request)
-                let page = try request.pageRequest()
+            Endpoint(.get, "/v1.0/events", .customer) { request, context in
                 let type = try request.idQuery("type")
                 if let type, EventCatalog.eventType(named: type) == nil, type != EventCatalog.testEvent.name {
                     throw Problem.badRequest(field: "type", "unknown event type '\(type)'")
                 }
-                let resourceID = try request.idQuery("resource_id")
-                let events = try await storeCall {
-                    try await store.listEvents(customerID: customerID, type: type, resourceID: resourceID, page)
-                }
-                return JSONResponse.page(events, JSONValue.event)
+                let events = try await store.listEvents(customerID: try context.customerID, type: type,
+                                                        resourceID: try request.idQuery("resource_id"), try request.pageRequest())
+                return try JSONResponse.page(events, EventResource.init)
             },
-            Endpoint(.get, "/v1.0/events/:id") { request, context in
-                let customerID = try await auth.requireCustomer(request)
+            Endpoint(.get, "/v1.0/events/:id", .customer) { _, context in
                 // Every event id, given or assigned, is 1 to 64 of A-Za-z0-9_-: anything else names none.
                 guard let id = context.parameters.get("id"), EventID.isValidClientID(id) else { throw Problem.notFound }
-                return JSONResponse.make(.ok, .event(try await storeCall { try await store.event(customerID: customerID, id: id) }))
+                return try JSONResponse.make(.ok, EventResource(try await store.event(customerID: try context.customerID, id: id)))
             },
         ]
     }

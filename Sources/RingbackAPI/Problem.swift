@@ -1,9 +1,10 @@
 import Hummingbird
 import NIOCore
 import RingbackCore
+import RingbackStore
 
 /// An RFC 9457 problem: every error the API answers is one of these, as `application/problem+json`.
-public struct Problem: Error, Sendable {
+public struct Problem: HTTPResponseError, Sendable {
     public let status: HTTPResponse.Status
     public let detail: String
     public let errors: [FieldError]
@@ -33,6 +34,25 @@ public struct Problem: Error, Sendable {
 
     public static let forbidden = Problem(.forbidden, "this route is for the platform operator")
 
+    /// The problem a store error is for a client.
+    init(_ error: StoreError) {
+        if error == .notFound {
+            self = .notFound
+        } else if let limit = error.webhookLimit {
+            self.init(.conflict, "the customer has \(limit) webhooks, the most --max-webhooks-per-customer allows")
+        } else if error == .webhookDisabled {
+            self.init(.conflict, "the webhook is disabled; enable it to send a test")
+        } else if let index = error.unknownCustomerIndex {
+            self = .badRequest(field: "events[\(index)].customer_id", "is not a known customer")
+        } else {
+            self.init(.serviceUnavailable, "the database is unavailable; nothing was changed, try again")
+        }
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        response
+    }
+
     /// The problem+json response.
     public var response: Response {
         var members: [JSONMember] = [
@@ -53,8 +73,10 @@ public struct Problem: Error, Sendable {
     }
 }
 
-/// Renders every error as problem+json: our problems, Hummingbird's HTTP errors (404 and 405 for
-/// unknown routes, 413), and anything unexpected as a generic 500 whose detail goes to the log only.
+/// Renders every error as problem+json, in one place: our problems, the store's errors (404 for
+/// what does not exist, 409 for limits and states, 503 when the database fails), validation
+/// failures (400), Hummingbird's HTTP errors (404 and 405 for unknown routes, 413), and anything
+/// unexpected as a generic 500 whose detail goes to the log only.
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     let routes: RouteTable
 
@@ -63,6 +85,10 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let problem as Problem {
             return problem.response
+        } catch let error as StoreError {
+            return Problem(error).response
+        } catch let failure as ValidationFailure {
+            return Problem.badRequest(failure).response
         } catch let error as HTTPError {
             switch error.status {
             case .notFound:

@@ -76,19 +76,16 @@ enum PageToken {
     }
 }
 
-/// A JSON response.
-struct JSONResponse {
-    static func make(_ status: HTTPResponse.Status = .ok, _ value: JSONValue) -> Response {
+/// A JSON response of an API resource.
+enum JSONResponse {
+    static func make(_ status: HTTPResponse.Status = .ok, _ value: some Encodable) throws -> Response {
         Response(status: status, headers: [.contentType: "application/json"],
-                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: value.serialized())))
+                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: try JSONValueEncoder().encode(value).serialized())))
     }
 
     /// `{"result": [...], "next_page_token": ...}`.
-    static func page<T>(_ page: Page<T>, _ render: (T) -> JSONValue) -> Response {
-        make(.ok, .object([
-            JSONMember("result", .array(page.items.map(render))),
-            JSONMember("next_page_token", page.next.map { .string(PageToken.encode($0)) } ?? .null),
-        ]))
+    static func page<T, Item: Encodable & Sendable>(_ page: Page<T>, _ render: (T) -> Item) throws -> Response {
+        try make(.ok, PageResource(result: page.items.map(render), nextPageToken: page.next.map(PageToken.encode)))
     }
 }
 

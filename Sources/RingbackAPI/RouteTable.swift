@@ -7,6 +7,8 @@ public struct RouteTable: Sendable {
         public let method: HTTPRequest.Method
         /// Hummingbird's pattern, `/v1.0/webhooks/:id`.
         public let path: String
+        /// Who may call it: `none`, `operator`, `customer` or `any`.
+        public let access: String
 
         /// The path as OpenAPI writes it, `/v1.0/webhooks/{id}`.
         public var openAPIPath: String {
@@ -18,8 +20,8 @@ public struct RouteTable: Sendable {
 
     public private(set) var routes: [Route] = []
 
-    mutating func add(_ method: HTTPRequest.Method, _ path: String) {
-        routes.append(Route(method: method, path: path))
+    mutating func add(_ method: HTTPRequest.Method, _ path: String, access: String) {
+        routes.append(Route(method: method, path: path, access: access))
     }
 
     /// The methods registered for routes whose pattern matches `path`.

@@ -1,5 +1,8 @@
 import Foundation
 
+/// Times are kept as milliseconds since 1970, UTC.
+public typealias Millis = Int64
+
 /// Times as the API shows them: RFC 3339 UTC with milliseconds, `2026-11-29T21:42:17.123Z`.
 public enum Timestamp {
     /// Formats milliseconds since 1970.

@@ -42,7 +42,7 @@ public final class Dispatcher: Service, Sendable {
     private let configuration: DispatcherConfiguration
     private let policy: DeliveryPolicy
     private let logger: Logger
-    private let now: @Sendable () -> Millis
+    private let clock: any WallClock
     private let jitter: @Sendable () -> Double
     private let recorder: OutcomeRecorder
     private let metrics = DeliveryMetrics()
@@ -50,21 +50,22 @@ public final class Dispatcher: Service, Sendable {
     private let lastGaugeUpdate = Mutex<ContinuousClock.Instant?>(nil)
 
     public init(store: any Store, sender: WebhookSender, configuration: DispatcherConfiguration, logger: Logger,
-                now: @escaping @Sendable () -> Millis, jitter: @escaping @Sendable () -> Double = { Double.random(in: -1...1) }) {
+                clock: any WallClock, jitter: @escaping @Sendable () -> Double = { Double.random(in: -1...1) }) {
         self.store = store
         self.sender = sender
         self.configuration = configuration
         self.policy = DeliveryPolicy(schedule: configuration.schedule)
         self.logger = logger
-        self.now = now
+        self.clock = clock
         self.jitter = jitter
         self.recorder = OutcomeRecorder(store: store, policy: FailurePolicy(disableAfter: configuration.disableAfter,
                                                                             schedule: configuration.schedule),
-                                        now: now, logger: logger)
+                                        clock: clock, logger: logger)
     }
 
     /// Runs until graceful shutdown or cancellation; attempts in flight then finish and are recorded.
     public func run() async throws {
+        try await store.ready()
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { outer in
                 outer.addTask { await self.recorder.run() }
@@ -96,13 +97,13 @@ public final class Dispatcher: Service, Sendable {
     /// One round: claim what may run now and start it, or wait for a reason to look again.
     private func claimOnce(into attempts: inout DiscardingTaskGroup) async {
         let perWebhook = configuration.maxInFlightPerWebhook
-        let time = now()
+        let time = clock.now
         let (free, saturated) = slots.withLock { slots in
             (configuration.maxInFlight - slots.running,
              Set(slots.webhooks.filter { $0.value.running + $0.value.queued.count >= 2 * $0.value.limit(perWebhook, now: time) }.keys))
         }
         guard free > 0 else {
-            await store.wakeups.wait(until: .now + configuration.safetyPoll)
+            await store.wakeups.wait(until: clock.now + configuration.safetyPoll.milliseconds, on: clock)
             return
         }
         let limit = min(free, configuration.claimBatch)
@@ -112,7 +113,7 @@ public final class Dispatcher: Service, Sendable {
                                                lease: configuration.lease, owner: configuration.owner, now: time)
         } catch {
             logger.warning("cannot claim deliveries; will try again", metadata: ["error": "\(error)"])
-            await store.wakeups.wait(until: .now + .seconds(1))
+            await store.wakeups.wait(until: clock.now + 1000, on: clock)
             return
         }
         var start: [ClaimedDelivery] = []
@@ -165,18 +166,16 @@ public final class Dispatcher: Service, Sendable {
         await updatePendingGauge()
         if claimed.count == limit && excess.isEmpty { return }
         // Idle: wait for a commit, a settled attempt, or the next due retry, whichever comes first.
-        let current = now()
-        var wait = configuration.safetyPoll
-        if let next = try? await store.nextDueAt(now: current) {
-            wait = min(wait, .milliseconds(max(0, next - current)))
-        }
-        await store.wakeups.wait(until: .now + wait)
+        let current = clock.now
+        var deadline = current + configuration.safetyPoll.milliseconds
+        if let next = try? await store.nextDueAt(now: current) { deadline = min(deadline, next) }
+        await store.wakeups.wait(until: deadline, on: clock)
     }
 
     /// The claim, if this node still holds its lease for the whole attempt; a lease that would
     /// run out during the attempt is extended first. Nil when another node took it over.
     private func fence(_ delivery: ClaimedDelivery) async -> ClaimedDelivery? {
-        let time = now()
+        let time = clock.now
         let needed = configuration.timeout.milliseconds + configuration.leaseMargin.milliseconds
         if delivery.leaseUntil - time >= needed { return delivery }
         let until = time + configuration.lease.milliseconds
@@ -194,7 +193,7 @@ public final class Dispatcher: Service, Sendable {
     /// A webhook that became failing gives its queue back (`released`), so that other nodes see
     /// one probe at a time too.
     private func finished(_ webhookID: UUID, succeeded: Bool?, at startedAt: Millis) -> (next: ClaimedDelivery?, released: [ClaimedDelivery]) {
-        let time = now()
+        let time = clock.now
         let (next, released) = slots.withLock { slots -> (ClaimedDelivery?, [ClaimedDelivery]) in
             guard var held = slots.webhooks[webhookID] else { return (nil, []) }
             switch succeeded {
@@ -232,13 +231,13 @@ public final class Dispatcher: Service, Sendable {
 
     /// Makes one attempt and decides what follows.
     func attempt(_ delivery: ClaimedDelivery) async -> AttemptOutcome {
-        let startedAt = now()
+        let startedAt = clock.now
         let webhook = delivery.webhook
-        let clock = ContinuousClock.now
+        let started = ContinuousClock.now
         let result = await sender.send(request(for: delivery, at: startedAt), logger: logger)
-        let elapsed = ContinuousClock.now - clock
+        let elapsed = ContinuousClock.now - started
         metrics.attemptDuration.recordNanoseconds(elapsed.milliseconds * 1_000_000)
-        let finishedAt = now()
+        let finishedAt = clock.now
 
         let answer = try? result.map { ReceiverAnswer(status: $0.status, retryAfter: $0.retryAfter, body: $0.body,
                                                       nowSeconds: finishedAt / 1000) }.get()
@@ -246,21 +245,12 @@ public final class Dispatcher: Service, Sendable {
         case .success: answer?.error
         case .failure(let failure): failure
         }
-        let verdict = policy.verdict(
+        let next = policy.next(
             statusCode: answer?.statusCode, positionInRound: delivery.attemptNumber - delivery.roundStart + 1,
-            roundAttempts: delivery.roundAttempts, retryAfter: answer?.retryAfter, jitter: jitter())
-        let next: AttemptOutcome.Next
-        switch verdict {
-        case .succeeded:
-            next = .succeeded
+            roundAttempts: delivery.roundAttempts, retryAfter: answer?.retryAfter, jitter: jitter(), now: finishedAt)
+        if next == .succeeded {
             metrics.succeeded.increment()
             metrics.deliveryLatency.recordMilliseconds(max(0, finishedAt - delivery.eventCreatedAt))
-        case .retry(let delay):
-            next = .retry(at: finishedAt + delay.milliseconds)
-        case .failed:
-            next = .failed
-        case .gone:
-            next = .gone
         }
         if let error {
             metrics.failed.increment()

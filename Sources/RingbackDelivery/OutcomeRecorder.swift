@@ -14,13 +14,13 @@ final class OutcomeRecorder: Sendable {
     private let signal = WakeSignal()
     private let store: any Store
     private let policy: FailurePolicy
-    private let now: @Sendable () -> Millis
+    private let clock: any WallClock
     private let logger: Logger
 
-    init(store: any Store, policy: FailurePolicy, now: @escaping @Sendable () -> Millis, logger: Logger) {
+    init(store: any Store, policy: FailurePolicy, clock: any WallClock, logger: Logger) {
         self.store = store
         self.policy = policy
-        self.now = now
+        self.clock = clock
         self.logger = logger
     }
 
@@ -43,7 +43,7 @@ final class OutcomeRecorder: Sendable {
             }
             if batch.isEmpty {
                 if finished { return }
-                await signal.wait(until: .now + .seconds(60))
+                await signal.wait(until: clock.now + 60_000, on: clock)
                 continue
             }
             await write(batch, finishing: finished)
@@ -56,7 +56,7 @@ final class OutcomeRecorder: Sendable {
         var failures = 0
         while true {
             do {
-                try await store.record(batch, policy: policy, now: now())
+                try await store.record(batch, policy: policy, now: clock.now)
                 return
             } catch {
                 failures += 1

@@ -106,7 +106,8 @@ public final class WebhookSender: Service, Sendable {
     public func run() async throws {
         await withGracefulShutdownHandler {
             while !clients.withLock({ $0.stopped }), !Task.isCancelled {
-                await retiring.wait(until: .now + configuration.timeout)
+                let clock = SystemClock()
+                await retiring.wait(until: clock.now + configuration.timeout.milliseconds, on: clock)
                 let due = clients.withLock { clients -> [HTTPClient] in
                     let now = ContinuousClock.now
                     let due = clients.retired.filter { $0.after <= now }.map(\.client)

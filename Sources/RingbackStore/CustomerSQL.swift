@@ -2,10 +2,10 @@ import Foundation
 import RingbackCore
 
 /// The statements of customers and access keys, written once for both backends.
-enum CustomerSQL {
-    static let columns = "seq, id, name, detail, created_at"
+package enum CustomerSQL {
+    package static let columns = "seq, id, name, detail, created_at"
 
-    static func insert(_ customer: Customer) -> SQLStatement {
+    package static func insert(_ customer: Customer) -> SQLStatement {
         """
         INSERT INTO customers (id, name, detail, created_at)
         VALUES (\(customer.id), \(customer.name), \(customer.detail), \(customer.createdAt))
@@ -13,7 +13,7 @@ enum CustomerSQL {
     }
 
     /// An access key for a customer that exists: no row is inserted (or returned) otherwise.
-    static func insertKey(_ key: AccessKey, tokenHash: String) -> SQLStatement {
+    package static func insertKey(_ key: AccessKey, tokenHash: String) -> SQLStatement {
         """
         INSERT INTO access_keys (id, customer_id, token_hash, created_at)
         SELECT \(key.id), id, \(tokenHash), \(key.createdAt) FROM customers WHERE id = \(key.customerID)
@@ -21,25 +21,25 @@ enum CustomerSQL {
         """
     }
 
-    static func list(_ page: PageRequest) -> SQLStatement {
+    package static func list(_ page: PageRequest) -> SQLStatement {
         """
         SELECT \(sql: columns) FROM customers WHERE seq < \(page.before ?? Int64.max) ORDER BY seq DESC LIMIT \(page.size + 1)
         """
     }
 
-    static func one(_ id: UUID) -> SQLStatement {
+    package static func one(_ id: UUID) -> SQLStatement {
         "SELECT \(sql: columns) FROM customers WHERE id = \(id)"
     }
 
-    static func delete(_ id: UUID) -> SQLStatement {
+    package static func delete(_ id: UUID) -> SQLStatement {
         "DELETE FROM customers WHERE id = \(id) RETURNING \(sql: columns)"
     }
 
-    static func deleteKey(customerID: UUID, keyID: UUID) -> SQLStatement {
+    package static func deleteKey(customerID: UUID, keyID: UUID) -> SQLStatement {
         "DELETE FROM access_keys WHERE id = \(keyID) AND customer_id = \(customerID) RETURNING seq"
     }
 
-    static func customerForKey(_ tokenHash: String) -> SQLStatement {
+    package static func customerForKey(_ tokenHash: String) -> SQLStatement {
         "SELECT customer_id FROM access_keys WHERE token_hash = \(tokenHash)"
     }
 }

@@ -11,11 +11,11 @@ import RingbackCore
 /// the next), retry and recover (the lane is computed again), disabling (ready rows are parked).
 /// On PostgreSQL, publishing and recording serialise per webhook through the webhook row's lock
 /// (`FOR SHARE` against `FOR NO KEY UPDATE`), so that a lane is never left without its head.
-enum DeliverySQL {
+package enum DeliverySQL {
     // MARK: Claiming
 
     /// Whether webhook `w` is failing at `now` (contract section 13), in SQL.
-    static func failing(now: Millis) -> SQLStatement {
+    package static func failing(now: Millis) -> SQLStatement {
         """
         (w.consecutive_failures >= \(Int64(WebhookHealth.failingAfterAttempts))
          OR (w.failing_since IS NOT NULL AND w.failing_since <= \(now - WebhookHealth.failingAfter.milliseconds)))
@@ -26,7 +26,7 @@ enum DeliverySQL {
     /// webhook one probe when none of its deliveries is leased.
     /// On PostgreSQL a failing webhook's probe is also taken under a transaction-scoped advisory
     /// lock, so that two nodes claiming at the same moment cannot both send one.
-    static func quota(perWebhook: Int, now: Millis) -> SQLStatement {
+    package static func quota(perWebhook: Int, now: Millis) -> SQLStatement {
         """
         CASE WHEN \(failing(now: now))
              THEN CASE WHEN EXISTS (SELECT 1 FROM deliveries l WHERE l.webhook_id = w.id AND l.lease_until > \(now))\
@@ -41,7 +41,7 @@ enum DeliverySQL {
     /// - Parameters:
     ///   - webhook: the webhook, as a column of the enclosing query (`q.id`) or a value.
     ///   - limit: how many at most, a number or an expression of the enclosing query.
-    static func claimable(of webhook: SQLStatement, limit: SQLStatement, now: Millis) -> SQLStatement {
+    package static func claimable(of webhook: SQLStatement, limit: SQLStatement, now: Millis) -> SQLStatement {
         """
         SELECT x.seq, x.next_attempt_at FROM deliveries x
         WHERE x.webhook_id = \(webhook) AND x.status = 'pending' AND x.ready = 1 AND x.next_attempt_at <= \(now)
@@ -53,7 +53,7 @@ enum DeliverySQL {
     }
 
     /// The active webhooks a claim may take work of, with their quotas.
-    static func claimableWebhooks(excluding: Set<UUID>, perWebhook: Int, now: Millis) -> SQLStatement {
+    package static func claimableWebhooks(excluding: Set<UUID>, perWebhook: Int, now: Millis) -> SQLStatement {
         """
         SELECT w.id, \(quota(perWebhook: perWebhook, now: now)) AS quota FROM webhooks w
         WHERE w.status = 'active' AND NOT (w.id \(in: Array(excluding)))
@@ -61,13 +61,13 @@ enum DeliverySQL {
     }
 
     /// The columns a claim returns for each delivery `d` with its event `e`.
-    static let claimedColumns = """
+    package static let claimedColumns = """
         d.seq, d.id, d.webhook_id, d.attempt_count, d.round_start, d.round_attempts, d.lease_until, d.lease_owner,
         e.id AS event_id, e.created_at AS event_created_at, e.body
         """
 
     /// The webhooks of claimed deliveries.
-    static func webhooks(_ ids: [String]) -> SQLStatement {
+    package static func webhooks(_ ids: [String]) -> SQLStatement {
         "SELECT \(sql: StoredSQL.webhook) FROM webhooks WHERE id \(in: ids)"
     }
 
@@ -76,7 +76,7 @@ enum DeliverySQL {
         SQLRows([("claim_seq", .integer), ("claim_lease", .integer)], claims.map { [.integer($0.seq), .integer($0.leaseUntil)] })
     }
 
-    static func extendLeases(_ claims: [ClaimedDelivery], owner: String, until: Millis) -> SQLStatement {
+    package static func extendLeases(_ claims: [ClaimedDelivery], owner: String, until: Millis) -> SQLStatement {
         """
         UPDATE deliveries AS d SET lease_until = \(until) FROM \(leases(claims), as: "c")
         WHERE d.seq = c.claim_seq AND d.lease_owner = \(owner) AND d.lease_until = c.claim_lease AND d.status = 'pending'
@@ -84,7 +84,7 @@ enum DeliverySQL {
         """
     }
 
-    static func releaseLeases(_ claims: [ClaimedDelivery], owner: String) -> SQLStatement {
+    package static func releaseLeases(_ claims: [ClaimedDelivery], owner: String) -> SQLStatement {
         """
         UPDATE deliveries AS d SET lease_until = NULL, lease_owner = NULL FROM \(leases(claims), as: "c")
         WHERE d.seq = c.claim_seq AND d.lease_owner = \(owner) AND d.lease_until = c.claim_lease
@@ -92,17 +92,17 @@ enum DeliverySQL {
     }
 
     /// Leases the picked deliveries (SQLite; PostgreSQL leases in the claim's own statement).
-    static func lease(_ seqs: [Int64], until: Millis, owner: String) -> SQLStatement {
+    package static func lease(_ seqs: [Int64], until: Millis, owner: String) -> SQLStatement {
         "UPDATE deliveries SET lease_until = \(until), lease_owner = \(owner) WHERE seq \(in: seqs)"
     }
 
     /// The claimed deliveries with their events.
-    static func claimed(_ seqs: [Int64]) -> SQLStatement {
+    package static func claimed(_ seqs: [Int64]) -> SQLStatement {
         "SELECT \(sql: claimedColumns) FROM deliveries d JOIN events e ON e.seq = d.event_seq WHERE d.seq \(in: seqs)"
     }
 
     /// The earliest due time after `now` of a ready delivery, one index probe per active webhook.
-    static func nextDue(now: Millis) -> SQLStatement {
+    package static func nextDue(now: Millis) -> SQLStatement {
         """
         SELECT MIN(t.due) AS due FROM (
             SELECT (SELECT MIN(x.next_attempt_at) FROM deliveries x
@@ -111,23 +111,23 @@ enum DeliverySQL {
         """
     }
 
-    static func nextLeaseExpiry(now: Millis) -> SQLStatement {
+    package static func nextLeaseExpiry(now: Millis) -> SQLStatement {
         "SELECT MIN(lease_until) AS due FROM deliveries WHERE lease_until IS NOT NULL AND lease_until > \(now)"
     }
 
-    static let pendingCount: SQLStatement = "SELECT COUNT(*) AS count FROM deliveries WHERE status = 'pending'"
+    package static let pendingCount: SQLStatement = "SELECT COUNT(*) AS count FROM deliveries WHERE status = 'pending'"
 
     // MARK: Recording
 
     /// Locks the webhooks of a batch in id order (PostgreSQL), so that two nodes recording at
     /// once never deadlock, and publishing to them waits for the batch.
-    static func lockWebhooks(_ ids: [UUID]) -> SQLStatement {
+    package static func lockWebhooks(_ ids: [UUID]) -> SQLStatement {
         "SELECT id FROM webhooks WHERE id \(in: ids.map(\.text).sorted()) ORDER BY id\(postgres: " FOR NO KEY UPDATE")"
     }
 
     /// Settles each outcome's delivery while its claim still holds: an outcome whose lease
     /// another node took over (it was slow, or stopped) changes nothing.
-    static func settle(_ outcomes: [AttemptOutcome]) -> SQLStatement {
+    package static func settle(_ outcomes: [AttemptOutcome]) -> SQLStatement {
         let rows = SQLRows(
             [("delivery", .integer), ("owner", .text), ("lease", .integer), ("number", .integer), ("new_status", .text),
              ("next_at", .integer), ("started_at", .integer), ("status_code", .integer), ("error", .text), ("error_code", .text)],
@@ -153,7 +153,7 @@ enum DeliverySQL {
             """
     }
 
-    static func insertAttempts(_ outcomes: [AttemptOutcome]) -> SQLStatement {
+    package static func insertAttempts(_ outcomes: [AttemptOutcome]) -> SQLStatement {
         let rows = SQLRows(
             [("seq", .integer), ("attempt", .integer), ("started_at", .integer), ("duration_ms", .integer),
              ("status_code", .integer), ("error", .text), ("error_code", .text), ("response_body", .text)],
@@ -178,7 +178,7 @@ enum DeliverySQL {
     /// failure after the last success; a lone failure after a quiet period (no failure for
     /// `policy.quietGap`) disables nothing at once, the next one does. A healthy webhook with
     /// only successes is not written at all.
-    static func updateFailureRuns(_ runs: [FailureRun], policy: FailurePolicy, now: Millis) -> SQLStatement {
+    package static func updateFailureRuns(_ runs: [FailureRun], policy: FailurePolicy, now: Millis) -> SQLStatement {
         let rows = SQLRows(
             [("id", .text), ("reset", .integer), ("failures", .integer), ("first_failure_at", .integer),
              ("last_failure_at", .integer), ("gone", .integer)],
@@ -214,7 +214,7 @@ enum DeliverySQL {
     }
 
     /// Takes the deliveries of disabled webhooks among `ids` out of the claim's index.
-    static func parkDisabled(_ ids: [UUID]) -> SQLStatement {
+    package static func parkDisabled(_ ids: [UUID]) -> SQLStatement {
         """
         UPDATE deliveries SET ready = 0
         WHERE status = 'pending' AND ready = 1
@@ -224,7 +224,7 @@ enum DeliverySQL {
 
     /// Makes the oldest pending delivery of each lane (webhook, resource) ready, for lanes of
     /// active webhooks whose head just settled.
-    static func promote(_ lanes: [(webhookID: String, resourceKey: String)]) -> SQLStatement {
+    package static func promote(_ lanes: [(webhookID: String, resourceKey: String)]) -> SQLStatement {
         let rows = SQLRows([("webhook_id", .text), ("resource_key", .text)],
                            lanes.map { [.text($0.webhookID), .text($0.resourceKey)] })
         return """
@@ -242,7 +242,7 @@ enum DeliverySQL {
 
     /// Computes `ready` again for the pending deliveries of one webhook (of one lane when given):
     /// after a retry or recover changed its lanes, or when it is enabled again.
-    static func refreshLanes(webhookID: UUID, resourceKey: String? = nil) -> SQLStatement {
+    package static func refreshLanes(webhookID: UUID, resourceKey: String? = nil) -> SQLStatement {
         var statement: SQLStatement = """
             UPDATE deliveries AS d SET ready = CASE
                 WHEN w.status = 'active' AND NOT EXISTS (
@@ -257,13 +257,13 @@ enum DeliverySQL {
 
     /// Locks one webhook of a customer for an operation that changes its lanes; no row if it is
     /// not the customer's.
-    static func lockWebhook(customerID: UUID, id: UUID) -> SQLStatement {
+    package static func lockWebhook(customerID: UUID, id: UUID) -> SQLStatement {
         """
         SELECT status FROM webhooks WHERE id = \(id) AND customer_id = \(customerID)\(postgres: " FOR NO KEY UPDATE")
         """
     }
 
-    static func retry(webhookID: UUID, id: UUID, now: Millis) -> SQLStatement {
+    package static func retry(webhookID: UUID, id: UUID, now: Millis) -> SQLStatement {
         // A settled delivery gets a round of one attempt; a pending one is just made due now.
         """
         UPDATE deliveries SET next_attempt_at = \(now),
@@ -275,7 +275,7 @@ enum DeliverySQL {
         """
     }
 
-    static func recover(webhookID: UUID, since: Millis, until: Millis?, now: Millis) -> SQLStatement {
+    package static func recover(webhookID: UUID, since: Millis, until: Millis?, now: Millis) -> SQLStatement {
         """
         UPDATE deliveries SET status = 'pending', next_attempt_at = \(now), round_start = attempt_count + 1,
             round_attempts = NULL
@@ -286,19 +286,19 @@ enum DeliverySQL {
 }
 
 /// What one batch of outcomes did to one webhook's run of failures.
-struct FailureRun: Sendable, Hashable {
-    let webhookID: UUID
+package struct FailureRun: Sendable, Hashable {
+    package let webhookID: UUID
     /// A success in the batch ended the run before the failures counted here.
-    var reset = false
+    package var reset = false
     /// Failed attempts after the batch's last success (or in all, without one).
-    var failures = 0
-    var firstFailureAt: Millis?
-    var lastFailureAt: Millis?
+    package var failures = 0
+    package var firstFailureAt: Millis?
+    package var lastFailureAt: Millis?
     /// The endpoint answered 410 Gone.
-    var gone = false
+    package var gone = false
 
     /// The runs of the webhooks of `outcomes`, in webhook-id order, outcomes taken in start order.
-    static func of(_ outcomes: [AttemptOutcome]) -> [FailureRun] {
+    package static func of(_ outcomes: [AttemptOutcome]) -> [FailureRun] {
         var runs: [UUID: FailureRun] = [:]
         for outcome in outcomes.sorted(by: { $0.attempt.startedAt < $1.attempt.startedAt }) {
             var run = runs[outcome.webhookID] ?? FailureRun(webhookID: outcome.webhookID)
@@ -321,7 +321,7 @@ struct FailureRun: Sendable, Hashable {
 extension DeliverySQL {
     // MARK: Records
 
-    static func list(webhookID: UUID, status: DeliveryStatus?, eventID: String?, _ page: PageRequest) -> SQLStatement {
+    package static func list(webhookID: UUID, status: DeliveryStatus?, eventID: String?, _ page: PageRequest) -> SQLStatement {
         var statement: SQLStatement = """
             SELECT \(sql: StoredSQL.delivery) FROM deliveries d JOIN events e ON e.seq = d.event_seq
             WHERE d.webhook_id = \(webhookID) AND d.seq < \(page.before ?? Int64.max)
@@ -331,14 +331,14 @@ extension DeliverySQL {
         return statement + " ORDER BY d.seq DESC LIMIT \(page.size + 1)"
     }
 
-    static func one(webhookID: UUID, id: UUID) -> SQLStatement {
+    package static func one(webhookID: UUID, id: UUID) -> SQLStatement {
         """
         SELECT \(sql: StoredSQL.delivery) FROM deliveries d JOIN events e ON e.seq = d.event_seq
         WHERE d.id = \(id) AND d.webhook_id = \(webhookID)
         """
     }
 
-    static func attempts(deliverySeq: Int64) -> SQLStatement {
+    package static func attempts(deliverySeq: Int64) -> SQLStatement {
         """
         SELECT attempt, started_at, duration_ms, status_code, error, error_code, response_body FROM attempts
         WHERE delivery_seq = \(deliverySeq) ORDER BY attempt
@@ -346,7 +346,7 @@ extension DeliverySQL {
     }
 
     /// The webhook, when it belongs to the customer.
-    static func ownedWebhook(customerID: UUID, id: UUID) -> SQLStatement {
+    package static func ownedWebhook(customerID: UUID, id: UUID) -> SQLStatement {
         "SELECT seq FROM webhooks WHERE id = \(id) AND customer_id = \(customerID)"
     }
 }

@@ -3,16 +3,16 @@ import RingbackCore
 
 /// The statements of publishing and reading events, written once for both backends. A batch
 /// is published with a fixed number of statements, however many events it holds.
-enum EventSQL {
+package enum EventSQL {
     /// The customers that exist, key-share-locked on PostgreSQL: a publish takes its customers
     /// before their webhooks, as deleting a customer does, so the two never deadlock.
-    static func knownCustomers(_ ids: [UUID]) -> SQLStatement {
+    package static func knownCustomers(_ ids: [UUID]) -> SQLStatement {
         "SELECT id FROM customers WHERE id \(in: ids) ORDER BY id\(postgres: " FOR KEY SHARE")"
     }
 
     /// The active webhooks of the customers, share-locked on PostgreSQL so that recording (which
     /// takes them for update) cannot settle a lane's head while this batch joins that lane.
-    static func subscriptions(_ customerIDs: [UUID]) -> SQLStatement {
+    package static func subscriptions(_ customerIDs: [UUID]) -> SQLStatement {
         """
         SELECT id, customer_id, event_types FROM webhooks WHERE customer_id \(in: customerIDs) AND status = 'active'
         ORDER BY id\(postgres: " FOR SHARE")
@@ -20,7 +20,7 @@ enum EventSQL {
     }
 
     /// Inserts the events in order; an id the customer used before is skipped (and not returned).
-    static func insert(_ events: [NewEvent]) -> SQLStatement {
+    package static func insert(_ events: [NewEvent]) -> SQLStatement {
         let rows = SQLRows(
             [("n", .integer), ("id", .text), ("customer_id", .text), ("type", .text), ("resource_type", .text),
              ("resource_id", .text), ("body", .text), ("created_at", .integer)],
@@ -40,7 +40,7 @@ enum EventSQL {
     }
 
     /// Stored events by (customer, id).
-    static func existing(_ keys: [(customerID: UUID, id: String)]) -> SQLStatement {
+    package static func existing(_ keys: [(customerID: UUID, id: String)]) -> SQLStatement {
         let rows = SQLRows([("customer_id", .text), ("id", .text)], keys.map { [.text($0.customerID.text), .text($0.id)] })
         return """
             SELECT \(sql: StoredSQL.event("e")) FROM events e JOIN \(rows, as: "k") ON e.customer_id = k.customer_id AND e.id = k.id
@@ -48,14 +48,14 @@ enum EventSQL {
     }
 
     /// Lanes among these webhooks and resources that already have a pending delivery.
-    static func busyLanes(webhookIDs: [String], resourceKeys: [String]) -> SQLStatement {
+    package static func busyLanes(webhookIDs: [String], resourceKeys: [String]) -> SQLStatement {
         """
         SELECT DISTINCT webhook_id, resource_key FROM deliveries
         WHERE status = 'pending' AND webhook_id \(in: webhookIDs) AND resource_key \(in: resourceKeys)
         """
     }
 
-    static func insertDeliveries(_ deliveries: [NewDelivery]) -> SQLStatement {
+    package static func insertDeliveries(_ deliveries: [NewDelivery]) -> SQLStatement {
         let rows = SQLRows(
             [("n", .integer), ("id", .text), ("webhook_id", .text), ("event_seq", .integer), ("resource_key", .text),
              ("at", .integer), ("ready", .integer)],
@@ -70,7 +70,7 @@ enum EventSQL {
             """
     }
 
-    static func list(customerID: UUID, type: String?, resourceID: String?, _ page: PageRequest) -> SQLStatement {
+    package static func list(customerID: UUID, type: String?, resourceID: String?, _ page: PageRequest) -> SQLStatement {
         var statement: SQLStatement = """
             SELECT \(sql: StoredSQL.event("e")) FROM events e
             WHERE e.customer_id = \(customerID) AND e.seq < \(page.before ?? Int64.max)
@@ -80,30 +80,30 @@ enum EventSQL {
         return statement + " ORDER BY e.seq DESC LIMIT \(page.size + 1)"
     }
 
-    static func one(customerID: UUID, id: String) -> SQLStatement {
+    package static func one(customerID: UUID, id: String) -> SQLStatement {
         "SELECT \(sql: StoredSQL.event("e")) FROM events e WHERE e.customer_id = \(customerID) AND e.id = \(id)"
     }
 }
 
 /// One delivery a publish creates.
-struct NewDelivery: Sendable {
-    var id = UUID()
-    let webhookID: String
-    let eventSeq: Int64
-    let resourceKey: String
-    let at: Millis
+package struct NewDelivery: Sendable {
+    package var id = UUID()
+    package let webhookID: String
+    package let eventSeq: Int64
+    package let resourceKey: String
+    package let at: Millis
     /// First of its lane: no pending delivery of its resource to its webhook before it.
-    let ready: Bool
+    package let ready: Bool
 }
 
 /// What a publish decides between its statements: which events are new, and which deliveries
 /// they get. Pure, so both backends make the same decisions.
-struct PublishPlan {
-    let events: [NewEvent]
+package struct PublishPlan {
+    package let events: [NewEvent]
     /// The index of each (customer, id)'s first event in the batch; later ones repeat it.
-    let firstIndex: [String: Int]
+    package let firstIndex: [String: Int]
 
-    init(_ events: [NewEvent]) {
+    package init(_ events: [NewEvent]) {
         self.events = events
         var first: [String: Int] = [:]
         for (index, event) in events.enumerated() where first[Self.key(event.customerID, event.id)] == nil {
@@ -112,31 +112,29 @@ struct PublishPlan {
         firstIndex = first
     }
 
-    static func key(_ customerID: UUID, _ id: String) -> String { customerID.text + "/" + id }
+    package static func key(_ customerID: UUID, _ id: String) -> String { customerID.text + "/" + id }
 
     /// The lane of an event for a webhook: its resource.
-    static func resourceKey(_ event: NewEvent) -> String {
+    package static func resourceKey(_ event: NewEvent) -> String {
         event.type.resourceType + "/" + event.resourceID
     }
 
-    var customerIDs: [UUID] { Array(Set(events.map(\.customerID))) }
+    package var customerIDs: [UUID] { Array(Set(events.map(\.customerID))) }
 
-    /// The first event naming a customer that does not exist, as a validation failure.
-    func unknownCustomer(known: Set<String>) -> ValidationFailure? {
-        guard let index = events.firstIndex(where: { !known.contains($0.customerID.text) }) else { return nil }
-        let field = events.count == 1 ? "customer_id" : "events[\(index)].customer_id"
-        return ValidationFailure([FieldError(field: field, message: "is not a known customer")])
+    /// The first event naming a customer that does not exist.
+    package func unknownCustomer(known: Set<String>) -> StoreError? {
+        events.firstIndex { !known.contains($0.customerID.text) }.map { StoreError.unknownCustomer(index: $0) }
     }
 
     /// Subscriptions by customer from rows of `EventSQL.subscriptions`.
-    static func subscriptions<Row: StoredRow>(_ rows: [Row]) -> [UUID: [(id: String, types: [String])]] {
+    package static func subscriptions<Row: StoredRow>(_ rows: [Row]) -> [UUID: [(id: String, types: [String])]] {
         rows.reduce(into: [:]) { result, row in
             result[row.uuid("customer_id"), default: []].append((id: row.text("id"), types: StoredJSON.eventTypes(row.text("event_types"))))
         }
     }
 
     /// The keys of events the batch holds but did not create (used before, or repeated).
-    func notCreated(_ created: [String: Int64]) -> [(customerID: UUID, id: String)] {
+    package func notCreated(_ created: [String: Int64]) -> [(customerID: UUID, id: String)] {
         firstIndex.keys.filter { created[$0] == nil }.map { key in
             let event = events[firstIndex[key]!]
             return (event.customerID, event.id)
@@ -144,7 +142,7 @@ struct PublishPlan {
     }
 
     /// The lanes the created events may join, for `EventSQL.busyLanes`.
-    func lanes(created: [String: Int64], subscriptions: [UUID: [(id: String, types: [String])]]) -> (webhooks: [String], keys: [String]) {
+    package func lanes(created: [String: Int64], subscriptions: [UUID: [(id: String, types: [String])]]) -> (webhooks: [String], keys: [String]) {
         var webhooks: Set<String> = []
         var keys: Set<String> = []
         for event in events where created[Self.key(event.customerID, event.id)] != nil {
@@ -158,7 +156,7 @@ struct PublishPlan {
 
     /// The deliveries of the created events, in event order; a lane already busy, or taken by an
     /// earlier event of the batch, makes a delivery wait behind it.
-    func deliveries(created: [String: Int64], subscriptions: [UUID: [(id: String, types: [String])]],
+    package func deliveries(created: [String: Int64], subscriptions: [UUID: [(id: String, types: [String])]],
                     busy: Set<String>) -> [NewDelivery] {
         var taken = busy
         var deliveries: [NewDelivery] = []
@@ -175,10 +173,10 @@ struct PublishPlan {
         return deliveries
     }
 
-    static func lane(_ webhookID: String, _ resourceKey: String) -> String { webhookID + "\n" + resourceKey }
+    package static func lane(_ webhookID: String, _ resourceKey: String) -> String { webhookID + "\n" + resourceKey }
 
     /// The results in request order, from the created events and the stored ones.
-    func results(created: [String: Int64], existing: [String: Event], deliveries: [NewDelivery]) -> [PublishResult] {
+    package func results(created: [String: Int64], existing: [String: Event], deliveries: [NewDelivery]) -> [PublishResult] {
         let counts = deliveries.reduce(into: [Int64: Int]()) { $0[$1.eventSeq, default: 0] += 1 }
         return events.enumerated().map { index, event in
             let key = Self.key(event.customerID, event.id)
@@ -191,30 +189,23 @@ struct PublishPlan {
     }
 }
 
-extension Event {
-    /// A new event as stored.
-    init(_ event: NewEvent) {
-        self.init(id: event.id, customerID: event.customerID, type: event.type.name, resourceType: event.type.resourceType,
-                  resourceID: event.resourceID, body: event.body, createdAt: event.createdAt)
-    }
-}
 
 /// The one delivery of a `webhook_test` event: in a lane of its own, so it is ready at once.
-struct TestDelivery {
-    let id = UUID()
-    let webhookID: UUID
-    let event: NewEvent
+package struct TestDelivery {
+    package let id = UUID()
+    package let webhookID: UUID
+    package let event: NewEvent
 
     /// 409 for a disabled webhook: it would never be sent.
-    init(event: NewEvent, webhookID: UUID, status: String) throws {
+    package init(event: NewEvent, webhookID: UUID, status: String) throws {
         guard status == WebhookStatus.active.rawValue else {
-            throw StoreError.conflict("the webhook is disabled; enable it to send a test")
+            throw StoreError.webhookDisabled
         }
         self.event = event
         self.webhookID = webhookID
     }
 
-    func delivery(eventSeq: Int64) -> NewDelivery {
+    package func delivery(eventSeq: Int64) -> NewDelivery {
         NewDelivery(id: id, webhookID: webhookID.text, eventSeq: eventSeq, resourceKey: "webhook/" + id.text,
                     at: event.createdAt, ready: true)
     }

@@ -178,7 +178,7 @@ public struct SQLStatement: Sendable, Hashable, ExpressibleByStringInterpolation
         return (sql, values)
     }
 
-    static func jsonArray(_ values: [JSONValue]) -> String {
+    package static func jsonArray(_ values: [JSONValue]) -> String {
         String(decoding: JSONValue.array(values).serialized(), as: UTF8.self)
     }
 }

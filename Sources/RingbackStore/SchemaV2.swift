@@ -1,8 +1,8 @@
 /// Version 2 of the schema, the same for both backends (contract section 13): endpoint health,
 /// stable error codes, and the `ready` column that keeps waiting deliveries out of the claim's
 /// index.
-enum SchemaV2 {
-    static func statements(integer: String) -> [String] {
+package enum SchemaV2 {
+    package static func statements(integer: String) -> [String] {
         [
             "ALTER TABLE deliveries ADD COLUMN ready \(integer) NOT NULL DEFAULT 0",
             "ALTER TABLE deliveries ADD COLUMN last_error_code TEXT",

@@ -1,15 +1,17 @@
 import Foundation
 import RingbackCore
+import ServiceLifecycle
 
 /// Everything Ringback keeps, in verbs of the domain. Every method is one transaction.
-/// Backends: `SQLiteStore` (embedded, one process). No database type crosses this protocol.
-public protocol Store: Sendable {
-    /// Keeps the store's connections (and its listener for other nodes' commits) running until
-    /// cancelled. It must be running while the store is used.
-    func run() async throws
-
-    /// Creates or upgrades the schema.
-    func migrate() async throws
+/// Backends: `SQLiteStore` (RingbackSQLite: embedded, one process) and `PostgresStore`
+/// (RingbackPostgres: a cluster). No database type crosses this protocol.
+///
+/// A store is a service: `run()` opens its connections, brings the schema up to date, and keeps
+/// them (and the listener for other nodes' commits) until graceful shutdown. It must be running
+/// while the store is used; `ready()` returns once the schema is up to date.
+public protocol Store: Service {
+    /// Returns once `run()` has brought the schema up to date; throws if it cannot.
+    func ready() async throws
 
     /// Signals that fire when deliveries may have become due (commits of this store).
     var wakeups: WakeSignal { get }
@@ -17,8 +19,6 @@ public protocol Store: Sendable {
     /// Whether the database answers.
     func ping() async throws
 
-    /// Releases the database; the store is unusable afterwards.
-    func close() async throws
 
     // MARK: Customers and access keys
 

@@ -6,8 +6,9 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case notFound
         case unavailable
         case locked(String)
-        case limit(String)
-        case conflict(String)
+        case webhookLimit(Int)
+        case webhookDisabled
+        case unknownCustomer(index: Int)
     }
 
     private let kind: Kind
@@ -18,17 +19,23 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     public static let unavailable = StoreError(kind: .unavailable)
     /// Another process holds the database (SQLite is for one process).
     public static func locked(_ path: String) -> StoreError { StoreError(kind: .locked(path)) }
-    /// A configured limit would be exceeded; the message names it.
-    public static func limit(_ message: String) -> StoreError { StoreError(kind: .limit(message)) }
-    /// The request conflicts with the resource's state; the message says how.
-    public static func conflict(_ message: String) -> StoreError { StoreError(kind: .conflict(message)) }
+    /// The customer has `limit` webhooks already.
+    public static func webhookLimit(_ limit: Int) -> StoreError { StoreError(kind: .webhookLimit(limit)) }
+    /// The webhook is disabled: it cannot be sent a test.
+    public static let webhookDisabled = StoreError(kind: .webhookDisabled)
+    /// The event at `index` of a publish names a customer that does not exist.
+    public static func unknownCustomer(index: Int) -> StoreError { StoreError(kind: .unknownCustomer(index: index)) }
 
-    /// The message of a limit or conflict, for the API to show.
-    public var conflictMessage: String? {
-        switch kind {
-        case .limit(let message), .conflict(let message): message
-        default: nil
-        }
+    /// The limit that a create would have exceeded.
+    public var webhookLimit: Int? {
+        if case .webhookLimit(let limit) = kind { return limit }
+        return nil
+    }
+
+    /// The index of the event whose customer does not exist.
+    public var unknownCustomerIndex: Int? {
+        if case .unknownCustomer(let index) = kind { return index }
+        return nil
     }
 
     public var description: String {
@@ -36,20 +43,20 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .notFound: "not found"
         case .unavailable: "the database is unavailable"
         case .locked(let path): "another ringback process is using \(path); SQLite is for one process (use PostgreSQL to run several nodes)"
-        case .limit(let message), .conflict(let message): message
+        case .webhookLimit(let limit): "the customer has \(limit) webhooks already"
+        case .webhookDisabled: "the webhook is disabled"
+        case .unknownCustomer(let index): "event \(index) names an unknown customer"
         }
     }
 }
 
 extension StoreError {
-    /// Runs a backend call: store errors and validation failures pass through; anything else the
-    /// database throws is reported to `log` and becomes `unavailable`, with no detail for callers.
-    static func guarding<T>(log: (any Error) -> Void, _ body: () async throws -> T) async throws -> T {
+    /// Runs a backend call: store errors pass through; anything else the database throws is
+    /// reported to `log` and becomes `unavailable`, with no detail for callers.
+    package static func guarding<T>(log: (any Error) -> Void, _ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch let error as StoreError {
-            throw error
-        } catch let error as ValidationFailure {
             throw error
         } catch {
             log(error)

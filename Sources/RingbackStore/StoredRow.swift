@@ -3,7 +3,7 @@ import RingbackCore
 
 /// One result row, read by column name: the seam that lets both backends share one decoding
 /// of every stored type. Columns are named the same in both schemas.
-protocol StoredRow {
+package protocol StoredRow {
     func text(_ column: String) -> String
     func optionalText(_ column: String) -> String?
     func integer(_ column: String) -> Int64
@@ -12,15 +12,15 @@ protocol StoredRow {
 }
 
 extension StoredRow {
-    func uuid(_ column: String) -> UUID {
+    package func uuid(_ column: String) -> UUID {
         UUID(uuidString: text(column))!
     }
 
-    var customer: Customer {
+    package var customer: Customer {
         Customer(id: uuid("id"), name: text("name"), detail: text("detail"), createdAt: integer("created_at"))
     }
 
-    var webhook: Webhook {
+    package var webhook: Webhook {
         Webhook(
             id: uuid("id"), customerID: uuid("customer_id"), name: optionalText("name"), detail: optionalText("detail"),
             url: text("url"), method: WebhookMethod(rawValue: text("method")) ?? .post,
@@ -32,19 +32,19 @@ extension StoredRow {
     }
 
     /// An attempt error stored as its text and its code.
-    func attemptError(_ text: String, _ code: String) -> AttemptError? {
+    package func attemptError(_ text: String, _ code: String) -> AttemptError? {
         guard let description = optionalText(text) else { return nil }
         return AttemptError(code: optionalText(code).flatMap(AttemptErrorCode.init(rawValue:)) ?? .connectionRefused,
                             description: description)
     }
 
-    var event: Event {
+    package var event: Event {
         Event(id: text("id"), customerID: uuid("customer_id"), type: text("type"), resourceType: text("resource_type"),
               resourceID: text("resource_id"), body: bytes("body"), createdAt: integer("created_at"))
     }
 
     /// A delivery joined with its event (`event_id`, `event_type`, `resource_id`).
-    var delivery: Delivery {
+    package var delivery: Delivery {
         Delivery(
             id: uuid("id"), webhookID: uuid("webhook_id"), eventID: text("event_id"), eventType: text("event_type"),
             resourceID: text("resource_id"), status: DeliveryStatus(rawValue: text("status")) ?? .pending,
@@ -53,14 +53,14 @@ extension StoredRow {
             lastError: attemptError("last_error", "last_error_code"), createdAt: integer("created_at"))
     }
 
-    var attempt: Attempt {
+    package var attempt: Attempt {
         Attempt(number: Int(integer("attempt")), startedAt: integer("started_at"), durationMS: integer("duration_ms"),
                 statusCode: optionalInteger("status_code").map(Int.init), error: attemptError("error", "error_code"),
                 responseBody: optionalText("response_body"))
     }
 
     /// A claimed delivery: its own columns and its event's, with the webhook fetched apart.
-    func claimed(webhook: Webhook) -> ClaimedDelivery {
+    package func claimed(webhook: Webhook) -> ClaimedDelivery {
         ClaimedDelivery(
             seq: integer("seq"), id: uuid("id"), webhook: webhook,
             lease: Lease(owner: text("lease_owner"), until: integer("lease_until")), eventID: text("event_id"),
@@ -71,6 +71,6 @@ extension StoredRow {
 }
 
 /// Cuts `size + 1` rows into a page whose `next` is the last returned row's `seq`.
-func makePage<Row: StoredRow, T>(_ rows: [Row], size: Int, _ decode: (Row) -> T) -> Page<T> {
+package func makePage<Row: StoredRow, T>(_ rows: [Row], size: Int, _ decode: (Row) -> T) -> Page<T> {
     Page(items: rows.prefix(size).map(decode), next: rows.count > size ? rows[size - 1].integer("seq") : nil)
 }

@@ -1,3 +1,4 @@
+import RingbackCore
 import Synchronization
 
 /// Wakes the dispatcher when work may be due: a commit of deliveries, a settled delivery.
@@ -25,8 +26,8 @@ public final class WakeSignal: Sendable {
         waiter?.resume()
     }
 
-    /// Returns at a signal, at `deadline`, or on cancellation, whichever comes first.
-    public func wait(until deadline: ContinuousClock.Instant) async {
+    /// Returns at a signal, at `deadline` on `clock`, or on cancellation, whichever comes first.
+    public func wait(until deadline: Millis, on clock: any WallClock) async {
         if state.withLock({ state in
             let was = state.pending
             state.pending = false
@@ -34,7 +35,7 @@ public final class WakeSignal: Sendable {
         }) { return }
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                try? await Task.sleep(until: deadline, clock: .continuous)
+                try? await clock.sleep(until: deadline)
                 self.signal()
             }
             await withTaskCancellationHandler {

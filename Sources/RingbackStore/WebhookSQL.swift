@@ -2,17 +2,17 @@ import Foundation
 import RingbackCore
 
 /// The statements of webhooks, written once for both backends.
-enum WebhookSQL {
+package enum WebhookSQL {
     /// Locks the customer (PostgreSQL) and counts its webhooks, so that concurrent creates
     /// cannot pass the limit together.
-    static func countForCreate(customerID: UUID) -> SQLStatement {
+    package static func countForCreate(customerID: UUID) -> SQLStatement {
         """
         SELECT (SELECT COUNT(*) FROM webhooks WHERE customer_id = \(customerID)) AS count
         FROM customers WHERE id = \(customerID)\(postgres: " FOR NO KEY UPDATE")
         """
     }
 
-    static func insert(_ webhook: Webhook) -> SQLStatement {
+    package static func insert(_ webhook: Webhook) -> SQLStatement {
         """
         INSERT INTO webhooks (id, customer_id, name, detail, url, method, event_types, headers, secret,
                               retired_secrets, status, disabled_reason, created_at, updated_at)
@@ -23,7 +23,7 @@ enum WebhookSQL {
         """
     }
 
-    static func list(customerID: UUID, _ page: PageRequest) -> SQLStatement {
+    package static func list(customerID: UUID, _ page: PageRequest) -> SQLStatement {
         """
         SELECT \(sql: StoredSQL.webhook) FROM webhooks
         WHERE customer_id = \(customerID) AND seq < \(page.before ?? Int64.max) ORDER BY seq DESC LIMIT \(page.size + 1)
@@ -31,7 +31,7 @@ enum WebhookSQL {
     }
 
     /// One webhook of a customer; `locking` takes its row lock for an update (PostgreSQL).
-    static func one(customerID: UUID, id: UUID, locking: Bool = false) -> SQLStatement {
+    package static func one(customerID: UUID, id: UUID, locking: Bool = false) -> SQLStatement {
         """
         SELECT \(sql: StoredSQL.webhook) FROM webhooks WHERE id = \(id) AND customer_id = \(customerID)\
         \(postgres: locking ? " FOR NO KEY UPDATE" : "")
@@ -39,7 +39,7 @@ enum WebhookSQL {
     }
 
     /// Saves what a client may change; enabling again also starts a fresh run of failures.
-    static func update(_ webhook: Webhook, reEnabled: Bool) -> SQLStatement {
+    package static func update(_ webhook: Webhook, reEnabled: Bool) -> SQLStatement {
         """
         UPDATE webhooks SET name = \(webhook.name), detail = \(webhook.detail), url = \(webhook.url),
             method = \(webhook.method.rawValue), event_types = \(StoredJSON.eventTypes(webhook.eventTypes)),
@@ -53,7 +53,7 @@ enum WebhookSQL {
         """
     }
 
-    static func delete(customerID: UUID, id: UUID) -> SQLStatement {
+    package static func delete(customerID: UUID, id: UUID) -> SQLStatement {
         "DELETE FROM webhooks WHERE id = \(id) AND customer_id = \(customerID) RETURNING \(sql: StoredSQL.webhook)"
     }
 }

@@ -22,15 +22,14 @@ struct Customers: AsyncParsableCommand {
             guard detail.count <= 2000 else {
                 throw OptionError(flag: "--detail", env: "-", message: "must be at most 2000 characters").exit()
             }
+            let logger = CommandLogging.bootstrap()
             do {
                 let store = try database.openStore()
                 let token = CredentialHash.newToken(prefix: "rbk_")
-                let now = Timestamp.milliseconds(Date())
+                let now = SystemClock().now
                 let (name, detail) = (name, detail)
-                let (customer, key) = try await store.whileRunning {
-                    try await store.migrate()
-                    return try await store.createCustomer(
-                        name: name, detail: detail, keyTokenHash: CredentialHash.of(token), now: now)
+                let (customer, key) = try await OneShot.run(store, logger: logger) {
+                    try await store.createCustomer(name: name, detail: detail, keyTokenHash: CredentialHash.of(token), now: now)
                 }
                 let json = JSONValue.object([
                     JSONMember("id", .string(customer.id.text)),

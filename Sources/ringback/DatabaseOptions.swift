@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
+import RingbackPostgres
+import RingbackSQLite
 import RingbackStore
 
 /// `--database` / `RINGBACK_DATABASE_URL`: `sqlite:PATH` or `postgres://USER:PASS@HOST:PORT/DB`.
@@ -34,19 +36,5 @@ struct DatabaseOptions: ParsableArguments {
         guard var components = URLComponents(string: url), components.password != nil else { return url }
         components.password = "***"
         return components.string ?? "the URL"
-    }
-}
-
-extension Store {
-    /// Runs `body` while the store's connections run; stops them afterwards.
-    func whileRunning<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
-        try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask {
-                try await self.run()
-                return nil
-            }
-            defer { group.cancelAll() }
-            return try await body()
-        }
     }
 }

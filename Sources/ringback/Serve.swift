@@ -77,9 +77,9 @@ struct Serve: AsyncParsableCommand {
                 """.utf8))
         }
 
+        let clock = SystemClock()
         var apiConfiguration = APIConfiguration(
-            adminTokenHash: CredentialHash.of(adminToken), allowInsecureURLs: settings.allowInsecureURLs,
-            now: { Timestamp.milliseconds(Date()) })
+            adminTokenHash: CredentialHash.of(adminToken), allowInsecureURLs: settings.allowInsecureURLs, clock: clock)
         apiConfiguration.maxWebhooksPerCustomer = settings.maxWebhooksPerCustomer
         apiConfiguration.metricsText = {
             var buffer: [UInt8] = []
@@ -88,7 +88,7 @@ struct Serve: AsyncParsableCommand {
         }
         let api = API(store: store, configuration: apiConfiguration)
         let serverLogger = logger
-        let app = Application(
+        var app = Application(
             router: api.router(),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: nil),
             onServerRunning: { channel in
@@ -96,6 +96,8 @@ struct Serve: AsyncParsableCommand {
             },
             logger: logger
         )
+        // Requests are taken only once the schema is up to date.
+        app.beforeServerStarts { try await store.ready() }
         let sender = try WebhookSender(configuration: SenderConfiguration(
             timeout: settings.deliveryTimeout, allowPrivateTargets: settings.allowPrivateTargets,
             trustedCAPath: settings.trustedCAPath, connectionsPerHost: settings.maxInFlight))
@@ -103,24 +105,18 @@ struct Serve: AsyncParsableCommand {
             schedule: settings.retrySchedule, timeout: settings.deliveryTimeout, maxInFlight: settings.maxInFlight,
             maxInFlightPerWebhook: settings.maxInFlightPerWebhook, userAgent: "Ringback/\(RingbackVersion.current)")
         dispatching.lease = settings.deliveryLease
-        let dispatcher = Dispatcher(store: store, sender: sender, configuration: dispatching, logger: logger,
-                                    now: { Timestamp.milliseconds(Date()) })
-        // Started in this order, stopped in reverse: the API stops taking events before deliveries
-        // stop, and attempts in flight end before the sender closes its connections.
-        let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: sender), .init(service: dispatcher), .init(service: app),
-        ]
+        let dispatcher = Dispatcher(store: store, sender: sender, configuration: dispatching, logger: logger, clock: clock)
+        // Started in this order, stopped in reverse: the store first (it brings the schema up to
+        // date; the others wait for it) and last; the API stops taking events before deliveries
+        // stop; attempts in flight end before the sender closes its connections.
         let group = ServiceGroup(configuration: .init(
-            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        // The store's connections run first and stop last; the schema is migrated before anything uses it.
-        try await store.whileRunning {
-            do {
-                try await store.migrate()
-            } catch {
-                serverLogger.critical("cannot migrate the database", metadata: ["error": "\(error)"])
-                throw ExitCode.failure
-            }
+            services: [.init(service: store), .init(service: sender), .init(service: dispatcher), .init(service: app)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
             try await group.run()
+        } catch {
+            logger.critical("stopped", metadata: ["error": "\(error)"])
+            throw ExitCode.failure
         }
     }
 

@@ -5,6 +5,7 @@ import RingbackAPI
 import Logging
 import RingbackCore
 import RingbackDelivery
+import RingbackSQLite
 import RingbackStore
 import RingbackTestSupport
 import Testing
@@ -42,17 +43,14 @@ struct APIHarness: Sendable {
         configure: (inout APIConfiguration) -> Void = { _ in },
         _ body: @Sendable (APIHarness) async throws -> T
     ) async throws -> T {
-        let store: any Store = switch backend {
-        case .sqlite: try SQLiteStore(path: path ?? temporaryDatabasePath())
-        case .postgres: try PostgresStore(url: try await TestDatabase.postgresURL(), logger: Logger(label: "test.store"))
-        }
+        let store: any Store = if let path { try SQLiteStore(path: path) } else { try await TestDatabase.store(backend) }
         let storeTask = Task { try? await store.run() }
         var dispatcher: Dispatcher?
         var engineTask: Task<Void, Never>?
         var senderTask: Task<Void, Never>?
         let result: Result<T, any Error>
         do {
-            try await store.migrate()
+            try await store.ready()
             if let engine {
                 let sender = try WebhookSender(configuration: SenderConfiguration(
                     timeout: engine.timeout, allowPrivateTargets: engine.allowPrivateTargets, trustedCAPath: engine.trustedCAPath))
@@ -62,13 +60,12 @@ struct APIHarness: Sendable {
                     maxInFlightPerWebhook: engine.maxInFlightPerWebhook, userAgent: "Ringback/test")
                 configuration.disableAfter = engine.disableAfter
                 let running = Dispatcher(store: store, sender: sender, configuration: configuration,
-                                         logger: Logger(label: "test"), now: { Timestamp.milliseconds(Date()) })
+                                         logger: Logger(label: "test"), clock: SystemClock())
                 dispatcher = running
                 engineTask = Task { try? await running.run() }
             }
             var configuration = APIConfiguration(
-                adminTokenHash: CredentialHash.of(adminToken), allowInsecureURLs: allowInsecureURLs,
-                now: { Timestamp.milliseconds(Date()) })
+                adminTokenHash: CredentialHash.of(adminToken), allowInsecureURLs: allowInsecureURLs, clock: SystemClock())
             configure(&configuration)
             let api = API(store: store, configuration: configuration)
             let app = Application(router: api.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
@@ -82,7 +79,6 @@ struct APIHarness: Sendable {
         await engineTask?.value
         senderTask?.cancel()
         await senderTask?.value
-        try await store.close()
         storeTask.cancel()
         await storeTask.value
         return try result.get()

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import RingbackAPI
 import RingbackCore
+import RingbackSQLite
 import RingbackStore
 import Testing
 

@@ -84,27 +84,27 @@ import Testing
 
     @Test func twoHundredsSucceed() {
         for status in [200, 201, 204, 299] {
-            #expect(policy.verdict(statusCode: status, positionInRound: 1, roundAttempts: nil, retryAfter: nil, jitter: 0) == .succeeded)
+            #expect(policy.next(statusCode: status, positionInRound: 1, roundAttempts: nil, retryAfter: nil, jitter: 0, now: 0) == .succeeded)
         }
     }
 
     @Test func failuresRetryOnTheScheduleThenFail() {
-        #expect(policy.verdict(statusCode: 500, positionInRound: 1, roundAttempts: nil, retryAfter: nil, jitter: 0) == .retry(after: .seconds(10)))
-        #expect(policy.verdict(statusCode: nil, positionInRound: 2, roundAttempts: nil, retryAfter: nil, jitter: 0) == .retry(after: .seconds(60)))
-        #expect(policy.verdict(statusCode: 302, positionInRound: 3, roundAttempts: nil, retryAfter: nil, jitter: 0) == .retry(after: .seconds(300)))
-        #expect(policy.verdict(statusCode: 500, positionInRound: 4, roundAttempts: nil, retryAfter: nil, jitter: 0) == .failed)
+        #expect(policy.next(statusCode: 500, positionInRound: 1, roundAttempts: nil, retryAfter: nil, jitter: 0, now: 0) == .retry(at: 10_000))
+        #expect(policy.next(statusCode: nil, positionInRound: 2, roundAttempts: nil, retryAfter: nil, jitter: 0, now: 0) == .retry(at: 60_000))
+        #expect(policy.next(statusCode: 302, positionInRound: 3, roundAttempts: nil, retryAfter: nil, jitter: 0, now: 0) == .retry(at: 300_000))
+        #expect(policy.next(statusCode: 500, positionInRound: 4, roundAttempts: nil, retryAfter: nil, jitter: 0, now: 0) == .failed)
         // A manual retry is a round of one attempt.
-        #expect(policy.verdict(statusCode: 500, positionInRound: 1, roundAttempts: 1, retryAfter: nil, jitter: 0) == .failed)
+        #expect(policy.next(statusCode: 500, positionInRound: 1, roundAttempts: 1, retryAfter: nil, jitter: 0, now: 0) == .failed)
     }
 
     @Test func goneDisables() {
-        #expect(policy.verdict(statusCode: 410, positionInRound: 1, roundAttempts: nil, retryAfter: nil, jitter: 0) == .gone)
+        #expect(policy.next(statusCode: 410, positionInRound: 1, roundAttempts: nil, retryAfter: nil, jitter: 0, now: 0) == .gone)
     }
 
     @Test func retryAfterCountsOnlyFor429And503() {
-        #expect(policy.verdict(statusCode: 429, positionInRound: 1, roundAttempts: nil, retryAfter: .seconds(30), jitter: 0) == .retry(after: .seconds(30)))
-        #expect(policy.verdict(statusCode: 503, positionInRound: 1, roundAttempts: nil, retryAfter: .seconds(9999), jitter: 0) == .retry(after: .seconds(300)))
-        #expect(policy.verdict(statusCode: 500, positionInRound: 1, roundAttempts: nil, retryAfter: .seconds(30), jitter: 0) == .retry(after: .seconds(10)))
+        #expect(policy.next(statusCode: 429, positionInRound: 1, roundAttempts: nil, retryAfter: .seconds(30), jitter: 0, now: 0) == .retry(at: 30_000))
+        #expect(policy.next(statusCode: 503, positionInRound: 1, roundAttempts: nil, retryAfter: .seconds(9999), jitter: 0, now: 0) == .retry(at: 300_000))
+        #expect(policy.next(statusCode: 500, positionInRound: 1, roundAttempts: nil, retryAfter: .seconds(30), jitter: 0, now: 0) == .retry(at: 10_000))
     }
 
     @Test func retryAfterHeaderForms() {

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import RingbackCore
+import RingbackPostgres
 import RingbackStore
 import RingbackTestSupport
 import Testing

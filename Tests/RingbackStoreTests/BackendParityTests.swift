@@ -3,6 +3,8 @@ import GRDB
 import Logging
 import PostgresNIO
 import RingbackCore
+import RingbackPostgres
+import RingbackSQLite
 import RingbackStore
 import RingbackTestSupport
 import Testing
@@ -16,28 +18,27 @@ import Testing
     @Test func bothBackendsStoreTheSameHistory() async throws {
         let sqlitePath = TestDatabase.sqlitePath()
         let postgresURL = try await TestDatabase.postgresURL()
-        try await Self.run(try SQLiteStore(path: sqlitePath))
-        try await Self.run(try PostgresStore(url: postgresURL, logger: Logger(label: "test.parity")))
-        let sqlite = try Self.dump(sqlitePath: sqlitePath)
-        let postgres = try await Self.dump(postgresURL: postgresURL)
-        #expect(sqlite.keys.sorted() == postgres.keys.sorted())
+        let sqlite = try SQLiteStore(path: sqlitePath)
+        try await TestDatabase.running(sqlite) { try await Self.history(sqlite) }
+        let postgres = try PostgresStore(url: postgresURL, logger: Logger(label: "test.parity"))
+        try await TestDatabase.running(postgres) { try await Self.history(postgres) }
+        let sqliteRows = try Self.dump(sqlitePath: sqlitePath)
+        let postgresRows = try await Self.dump(postgresURL: postgresURL)
+        #expect(sqliteRows.keys.sorted() == postgresRows.keys.sorted())
         for table in Self.tables {
-            let (left, right) = (sqlite[table] ?? [], postgres[table] ?? [])
+            let (left, right) = (sqliteRows[table] ?? [], postgresRows[table] ?? [])
             #expect(left.count == right.count, "\(table): \(left.count) rows on SQLite, \(right.count) on PostgreSQL")
             for (index, (a, b)) in zip(left, right).enumerated() where a != b {
                 let columns = Set(a.keys).union(b.keys).sorted().filter { a[$0] != b[$0] }
                 Issue.record("\(table) row \(index) differs in \(columns): SQLite \(columns.map { a[$0] ?? "-" }), PostgreSQL \(columns.map { b[$0] ?? "-" })")
             }
         }
-        #expect(sqlite["deliveries"]?.count == 5 && sqlite["attempts"]?.count == 3, "the history is long enough to prove something")
+        #expect(sqliteRows["deliveries"]?.count == 5 && sqliteRows["attempts"]?.count == 3, "the history is long enough to prove something")
     }
 
     /// A history touching every statement: publishing (duplicates, busy lanes), claims, every
     /// kind of outcome, disabling and enabling, retry, recover, tests, rotation, deletion.
-    static func run(_ store: any Store) async throws {
-        let task = Task { try await store.run() }
-        defer { task.cancel() }
-        try await store.migrate()
+    @Sendable static func history(_ store: any Store) async throws {
         let (customer, _) = try await store.createCustomer(name: "acme", detail: "d", keyTokenHash: "hash-1", now: now)
         let gone = try await store.createWebhook(webhook(customer, 1, types: ["call_hangup"]), limit: 10)
         let busy = try await store.createWebhook(webhook(customer, 2, types: ["call.*"]), limit: 10)
@@ -78,7 +79,6 @@ import Testing
                             data: .object([JSONMember("id", .string(gone.id.text))]), createdAt: now + 500)
         _ = try await store.createTestDelivery(customerID: customer.id, webhookID: gone.id, event: test)
         _ = try await store.deleteWebhook(customerID: customer.id, id: spare.id)
-        try await store.close()
     }
 
     static func webhook(_ customer: Customer, _ number: Int, types: [String]) -> Webhook {

@@ -1,7 +1,8 @@
 import Foundation
 import Logging
 import PostgresNIO
-@testable import RingbackStore
+@testable import RingbackPostgres
+import RingbackStore
 import RingbackTestSupport
 import Testing
 

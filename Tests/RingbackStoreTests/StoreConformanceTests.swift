@@ -145,7 +145,7 @@ import Testing
             #expect(try await store.publish([Self.event(other, id: "evt-1")])[0].created)
 
             let stranger = Customer(id: UUID(), name: "nobody", detail: "", createdAt: Self.now)
-            await #expect(throws: ValidationFailure.self) {
+            await #expect(throws: StoreError.unknownCustomer(index: 1)) {
                 try await store.publish([Self.event(customer, id: "evt-2"), Self.event(stranger, id: "evt-3")])
             }
             await #expect(throws: StoreError.notFound) { try await store.event(customerID: customer.id, id: "evt-2") }

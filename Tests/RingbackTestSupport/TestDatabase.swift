@@ -1,6 +1,8 @@
 import Foundation
 import Logging
 import PostgresNIO
+import RingbackPostgres
+import RingbackSQLite
 import RingbackStore
 import Testing
 
@@ -54,22 +56,33 @@ public enum TestDatabase {
         }
     }
 
-    /// A fresh, migrated, running store of the backend for the duration of `body`.
-    public static func withStore<T: Sendable>(_ backend: Backend, _ body: @Sendable (any Store) async throws -> T) async throws -> T {
-        let store: any Store = switch backend {
+    /// A new store of the backend on a fresh database (not running yet).
+    public static func store(_ backend: Backend) async throws -> any Store {
+        switch backend {
         case .sqlite: try SQLiteStore(path: sqlitePath())
         case .postgres: try PostgresStore(url: try await postgresURL(), logger: Logger(label: "test.store"))
         }
-        let result = try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask {
-                try await store.run()
-                return nil
-            }
-            defer { group.cancelAll() }
-            try await store.migrate()
-            return try await body(store)
+    }
+
+    /// A fresh, migrated, running store of the backend for the duration of `body`.
+    public static func withStore<T: Sendable>(_ backend: Backend, _ body: @Sendable (any Store) async throws -> T) async throws -> T {
+        let store = try await store(backend)
+        return try await running(store) { try await body(store) }
+    }
+
+    /// Runs `body` while `store` runs, once its schema is up to date; stops the store afterwards
+    /// (tests compose by hand what `ringback serve` composes in a ServiceGroup).
+    public static func running<T: Sendable>(_ store: any Store, _ body: @Sendable () async throws -> T) async throws -> T {
+        let task = Task { try await store.run() }
+        let result: Result<T, any Error>
+        do {
+            try await store.ready()
+            result = .success(try await body())
+        } catch {
+            result = .failure(error)
         }
-        try await store.close()
-        return result
+        task.cancel()
+        _ = await task.result
+        return try result.get()
     }
 }

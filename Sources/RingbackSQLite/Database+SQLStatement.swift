@@ -1,3 +1,4 @@
+import RingbackStore
 import Foundation
 import GRDB
 

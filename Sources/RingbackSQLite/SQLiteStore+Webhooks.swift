@@ -1,13 +1,14 @@
 import Foundation
 import GRDB
 import RingbackCore
+import RingbackStore
 
 extension SQLiteStore {
     public func createWebhook(_ webhook: Webhook, limit: Int) async throws -> Webhook {
         try await write { db in
             guard let count = try db.rows(WebhookSQL.countForCreate(customerID: webhook.customerID)).first?["count"] as Int?
             else { throw StoreError.notFound }
-            guard count < limit else { throw StoreError.limit(WebhookLimit.message(limit)) }
+            guard count < limit else { throw StoreError.webhookLimit(limit) }
             try db.execute(WebhookSQL.insert(webhook))
         }
         return webhook

@@ -1,3 +1,4 @@
+import RingbackStore
 import PostgresNIO
 
 /// The versioned schema of the PostgreSQL store, the same tables and columns as SQLite's.

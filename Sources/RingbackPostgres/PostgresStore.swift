@@ -3,6 +3,8 @@ import Logging
 import NIOCore
 import PostgresNIO
 import RingbackCore
+import RingbackStore
+import ServiceLifecycle
 import Synchronization
 
 /// The shared store for several nodes: PostgreSQL through PostgresNIO. Work is split with row
@@ -14,6 +16,7 @@ public final class PostgresStore: Store {
     let client: PostgresClient
     let logger: Logger
     public let wakeups = WakeSignal()
+    private let readiness = Readiness()
 
     /// - Parameter url: `postgres://USER:PASS@HOST:PORT/DB`, with `?sslmode=disable|prefer|require`
     ///   (default `prefer`).
@@ -52,11 +55,27 @@ public final class PostgresStore: Store {
         return configuration
     }
 
+    /// Runs the connection pool, brings the schema up to date, listens for other nodes' commits,
+    /// and keeps all of it until graceful shutdown.
     public func run() async throws {
-        await withDiscardingTaskGroup { group in
+        try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await self.client.run() }
+            do {
+                try await migrate()
+                readiness.succeed()
+            } catch {
+                logger.critical("cannot bring the database schema up to date", metadata: Self.describe(error))
+                readiness.fail(error)
+                throw error
+            }
             group.addTask { await self.listen() }
+            try? await gracefulShutdown()
+            group.cancelAll()
         }
+    }
+
+    public func ready() async throws {
+        try await readiness.wait()
     }
 
     /// Wakes this node's dispatcher on every other node's commit; reconnects on its own.
@@ -91,42 +110,34 @@ public final class PostgresStore: Store {
         }
     }
 
-    public func close() async throws {}
-
     public func ping() async throws {
         _ = try await rows("SELECT 1 AS one" as SQLStatement)
     }
 
-    public func migrate() async throws {
+    /// Applies the migrations not applied yet, each in its own transaction under an advisory
+    /// lock, so that nodes starting together migrate one at a time.
+    private func migrate() async throws {
         try await guarded {
             try await self.client.withConnection { connection in
-                try await connection.send("SELECT pg_advisory_lock(\(PostgresMigrations.advisoryLock))", logger: self.logger)
-                do {
-                    try await connection.send("""
-                        CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)
-                        """, logger: self.logger)
-                    var applied: Set<Int64> = []
-                    for try await version in try await connection.send("SELECT version FROM schema_migrations", logger: self.logger)
-                        .decode(Int64.self) {
-                        applied.insert(version)
-                    }
-                    for migration in PostgresMigrations.all where !applied.contains(migration.version) {
-                        try await connection.send("BEGIN", logger: self.logger)
+                try await connection.send("""
+                    CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)
+                    """, logger: self.logger)
+                for migration in PostgresMigrations.all {
+                    try await connection.transaction(logger: self.logger) { connection in
+                        try await connection.send("SELECT pg_advisory_xact_lock(\(PostgresMigrations.advisoryLock))", logger: self.logger)
+                        let applied = try await connection.rows("""
+                            SELECT version FROM schema_migrations WHERE version = \(migration.version)
+                            """ as PostgresQuery, logger: self.logger)
+                        guard applied.isEmpty else { return }
                         for statement in migration.sql {
                             try await connection.send(PostgresQuery(unsafeSQL: statement), logger: self.logger)
                         }
-                        let now = Timestamp.milliseconds(Date())
-                        try await connection.send(
-                            "INSERT INTO schema_migrations (version, applied_at) VALUES (\(migration.version), \(now))",
-                            logger: self.logger)
-                        try await connection.send("COMMIT", logger: self.logger)
+                        try await connection.send("""
+                            INSERT INTO schema_migrations (version, applied_at)
+                            VALUES (\(migration.version), (extract(epoch FROM now()) * 1000)::bigint)
+                            """, logger: self.logger)
                     }
-                } catch {
-                    try? await connection.send("ROLLBACK", logger: self.logger)
-                    try? await connection.send("SELECT pg_advisory_unlock(\(PostgresMigrations.advisoryLock))", logger: self.logger)
-                    throw error
                 }
-                try await connection.send("SELECT pg_advisory_unlock(\(PostgresMigrations.advisoryLock))", logger: self.logger)
             }
         }
     }
@@ -171,15 +182,7 @@ public final class PostgresStore: Store {
     func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         try await guarded {
             try await self.withConnection { connection in
-                try await connection.send("BEGIN", logger: self.logger)
-                do {
-                    let value = try await body(connection)
-                    try await connection.send("COMMIT", logger: self.logger)
-                    return value
-                } catch {
-                    try? await connection.send("ROLLBACK", logger: self.logger)
-                    throw error
-                }
+                try await connection.transaction(logger: self.logger, body)
             }
         }
     }
@@ -207,6 +210,22 @@ extension PostgresConnection {
     func send(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
         guard !isClosed else { throw Closed() }
         return try await self.query(query, logger: logger)
+    }
+
+    /// Runs `body` between BEGIN and COMMIT (ROLLBACK when it throws). PostgresNIO's own
+    /// `withTransaction` is this, but through `query`, which waits for ever on a connection the
+    /// server closed; every statement here goes through `send`.
+    func transaction<T: Sendable>(logger: Logger, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await send("BEGIN", logger: logger)
+        let value: T
+        do {
+            value = try await body(self)
+        } catch {
+            try? await send("ROLLBACK", logger: logger)
+            throw error
+        }
+        try await send("COMMIT", logger: logger)
+        return value
     }
 
     /// Every row of one statement on this connection.
@@ -242,11 +261,11 @@ final class LeaseGate: Sendable {
 }
 
 extension PostgresRandomAccessRow: StoredRow {
-    func text(_ column: String) -> String { (try? self[column].decode(String.self)) ?? "" }
-    func optionalText(_ column: String) -> String? { try? self[column].decode(String?.self) }
-    func integer(_ column: String) -> Int64 { (try? self[column].decode(Int64.self)) ?? 0 }
-    func optionalInteger(_ column: String) -> Int64? { try? self[column].decode(Int64?.self) }
-    func bytes(_ column: String) -> [UInt8] {
+    package func text(_ column: String) -> String { (try? self[column].decode(String.self)) ?? "" }
+    package func optionalText(_ column: String) -> String? { try? self[column].decode(String?.self) }
+    package func integer(_ column: String) -> Int64 { (try? self[column].decode(Int64.self)) ?? 0 }
+    package func optionalInteger(_ column: String) -> Int64? { try? self[column].decode(Int64?.self) }
+    package func bytes(_ column: String) -> [UInt8] {
         (try? self[column].decode(ByteBuffer.self)).map { Array($0.readableBytesView) } ?? []
     }
 }

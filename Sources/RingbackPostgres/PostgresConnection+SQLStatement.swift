@@ -1,3 +1,4 @@
+import RingbackStore
 import Logging
 import NIOCore
 import PostgresNIO

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RingbackCore
+import RingbackStore
 
 extension SQLiteStore {
     public func createCustomer(name: String, detail: String, keyTokenHash: String, now: Millis) async throws -> (Customer, AccessKey) {

@@ -1,3 +1,4 @@
+import RingbackStore
 import GRDB
 
 /// The versioned schema of the SQLite store. Never edit a registered migration: add one.

@@ -1,6 +1,7 @@
 import Foundation
 import PostgresNIO
 import RingbackCore
+import RingbackStore
 
 extension PostgresStore {
     public func claimDue(limit: Int, perWebhook: Int, excluding: Set<UUID>, lease: Duration, owner: String,

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RingbackCore
+import RingbackStore
 
 extension SQLiteStore {
     public func claimDue(limit: Int, perWebhook: Int, excluding: Set<UUID>, lease: Duration, owner: String,

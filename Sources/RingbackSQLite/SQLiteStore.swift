@@ -2,12 +2,16 @@ import Foundation
 import GRDB
 import Logging
 import RingbackCore
+import RingbackStore
+import ServiceLifecycle
 import Synchronization
 
 /// The embedded store: one SQLite file in WAL mode, one writer, synchronous commits.
 public final class SQLiteStore: Store {
     let pool: DatabasePool
     public let wakeups = WakeSignal()
+    private let readiness = Readiness()
+    private let closed = Mutex(false)
     private let lock: FileLock
     private let logger: Logger
 
@@ -28,13 +32,26 @@ public final class SQLiteStore: Store {
         }
     }
 
-    /// SQLite needs nothing running: this only waits for cancellation.
+    /// Brings the schema up to date, then keeps the database open until graceful shutdown, and
+    /// closes it (giving up the file lock).
     public func run() async throws {
-        let (stream, _) = AsyncStream<Void>.makeStream()
-        for await _ in stream {}
+        do {
+            try await migrate()
+            readiness.succeed()
+        } catch {
+            logger.critical("cannot bring the database schema up to date", metadata: ["error": "\(error)"])
+            readiness.fail(error)
+            throw error
+        }
+        try? await gracefulShutdown()
+        try await close()
     }
 
-    public func migrate() async throws {
+    public func ready() async throws {
+        try await readiness.wait()
+    }
+
+    private func migrate() async throws {
         try await guarded { try SQLiteMigrations.migrator.migrate(self.pool) }
         // This process holds the file lock, so any lease in the file belongs to a process that
         // died: give its deliveries back now rather than when the leases expire.
@@ -43,7 +60,9 @@ public final class SQLiteStore: Store {
         }
     }
 
+    /// Closes the database and gives up the file lock (also done when `run()` ends).
     public func close() async throws {
+        guard !closed.withLock({ closed in defer { closed = true }; return closed }) else { return }
         try pool.close()
         lock.release()
     }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RingbackCore
+import RingbackStore
 
 extension SQLiteStore {
     public func publish(_ events: [NewEvent]) async throws -> [PublishResult] {

@@ -1,6 +1,7 @@
 import Foundation
 import PostgresNIO
 import RingbackCore
+import RingbackStore
 
 extension PostgresStore {
     public func createWebhook(_ webhook: Webhook, limit: Int) async throws -> Webhook {
@@ -8,7 +9,7 @@ extension PostgresStore {
             guard let count = try await connection.rows(WebhookSQL.countForCreate(customerID: webhook.customerID),
                                                         logger: self.logger).first?.integer("count")
             else { throw StoreError.notFound }
-            guard count < limit else { throw StoreError.limit(WebhookLimit.message(limit)) }
+            guard count < limit else { throw StoreError.webhookLimit(limit) }
             try await connection.execute(WebhookSQL.insert(webhook), logger: self.logger)
         }
         return webhook

@@ -1,6 +1,7 @@
 import Foundation
 import PostgresNIO
 import RingbackCore
+import RingbackStore
 
 extension PostgresStore {
     public func createCustomer(name: String, detail: String, keyTokenHash: String, now: Millis) async throws -> (Customer, AccessKey) {

@@ -1,6 +1,7 @@
 import Foundation
 import PostgresNIO
 import RingbackCore
+import RingbackStore
 
 extension PostgresStore {
     public func publish(_ events: [NewEvent]) async throws -> [PublishResult] {

@@ -1,0 +1,193 @@
+/// Encodes `Encodable` values into a `JSONValue`: keys in the order the type encodes them,
+/// camelCase property names as snake_case (`resourceID` -> `resource_id`), `nil` shown as
+/// `null`, and a `JSONValue` inside (published event `data`) kept exactly as it is.
+public struct JSONValueEncoder: Sendable {
+    public init() {}
+
+    public func encode(_ value: some Encodable) throws -> JSONValue {
+        let encoder = ValueEncoder(codingPath: [])
+        try value.encode(to: encoder)
+        return encoder.storage.value
+    }
+
+    /// The snake_case form of a Swift property name.
+    static func snakeCase(_ name: String) -> String {
+        var result = ""
+        var previousWasUpper = false
+        let characters = Array(name)
+        for (index, character) in characters.enumerated() {
+            if character.isUppercase {
+                let nextIsLower = index + 1 < characters.count && characters[index + 1].isLowercase
+                if index > 0 && (!previousWasUpper || nextIsLower) { result.append("_") }
+                result.append(Character(character.lowercased()))
+                previousWasUpper = true
+            } else {
+                result.append(character)
+                previousWasUpper = false
+            }
+        }
+        return result
+    }
+}
+
+extension JSONValue: Encodable {
+    /// Inside `JSONValueEncoder` the value is kept as it is; elsewhere it is encoded structurally.
+    public func encode(to encoder: any Encoder) throws {
+        if let encoder = encoder as? ValueEncoder {
+            encoder.storage.value = self
+            return
+        }
+        switch self {
+        case .null:
+            var container = encoder.singleValueContainer()
+            try container.encodeNil()
+        case .bool(let value):
+            var container = encoder.singleValueContainer()
+            try container.encode(value)
+        case .number(let literal):
+            var container = encoder.singleValueContainer()
+            if let integer = Int64(literal) { try container.encode(integer) } else { try container.encode(Double(literal) ?? 0) }
+        case .string(let text):
+            var container = encoder.singleValueContainer()
+            try container.encode(text)
+        case .array(let values):
+            var container = encoder.unkeyedContainer()
+            for value in values { try container.encode(value) }
+        case .object(let members):
+            var container = encoder.container(keyedBy: AnyKey.self)
+            for member in members { try container.encode(member.value, forKey: AnyKey(member.key)) }
+        }
+    }
+}
+
+struct AnyKey: CodingKey {
+    let stringValue: String
+    var intValue: Int? { nil }
+    init(_ string: String) { stringValue = string }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+/// Where an encoder writes its value; containers share it with their parent.
+final class Slot {
+    var value: JSONValue = .null
+}
+
+final class ValueEncoder: Encoder {
+    let codingPath: [any CodingKey]
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+    let storage = Slot()
+
+    init(codingPath: [any CodingKey]) {
+        self.codingPath = codingPath
+    }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
+        storage.value = .object([])
+        return KeyedEncodingContainer(KeyedContainer<Key>(slot: storage, codingPath: codingPath))
+    }
+
+    func unkeyedContainer() -> any UnkeyedEncodingContainer {
+        storage.value = .array([])
+        return UnkeyedContainer(slot: storage, codingPath: codingPath)
+    }
+
+    func singleValueContainer() -> any SingleValueEncodingContainer {
+        SingleContainer(slot: storage, codingPath: codingPath)
+    }
+
+    /// A value encoded on its own.
+    static func value(_ value: some Encodable, at path: [any CodingKey]) throws -> JSONValue {
+        if let json = value as? JSONValue { return json }
+        let encoder = ValueEncoder(codingPath: path)
+        try value.encode(to: encoder)
+        return encoder.storage.value
+    }
+}
+
+struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
+    let slot: Slot
+    let codingPath: [any CodingKey]
+
+    private func set(_ key: Key, _ value: JSONValue) {
+        guard case .object(var members) = slot.value else { return }
+        members.append(JSONMember(JSONValueEncoder.snakeCase(key.stringValue), value))
+        slot.value = .object(members)
+    }
+
+    mutating func encodeNil(forKey key: Key) throws { set(key, .null) }
+    mutating func encode(_ value: Bool, forKey key: Key) throws { set(key, .bool(value)) }
+    mutating func encode(_ value: String, forKey key: Key) throws { set(key, .string(value)) }
+    mutating func encode(_ value: Double, forKey key: Key) throws { set(key, .number(String(value))) }
+    mutating func encode(_ value: Int, forKey key: Key) throws { set(key, .number(String(value))) }
+    mutating func encode(_ value: Int64, forKey key: Key) throws { set(key, .number(String(value))) }
+
+    mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
+        set(key, try ValueEncoder.value(value, at: codingPath + [key]))
+    }
+
+    // Absent optionals are shown as null, not left out.
+    mutating func encodeIfPresent(_ value: Bool?, forKey key: Key) throws { set(key, value.map(JSONValue.bool) ?? .null) }
+    mutating func encodeIfPresent(_ value: String?, forKey key: Key) throws { set(key, value.map(JSONValue.string) ?? .null) }
+    mutating func encodeIfPresent(_ value: Int?, forKey key: Key) throws { set(key, value.map { .number(String($0)) } ?? .null) }
+    mutating func encodeIfPresent(_ value: Int64?, forKey key: Key) throws { set(key, value.map { .number(String($0)) } ?? .null) }
+    mutating func encodeIfPresent<T: Encodable>(_ value: T?, forKey key: Key) throws {
+        set(key, try value.map { try ValueEncoder.value($0, at: codingPath + [key]) } ?? .null)
+    }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
+        fatalError("nested containers are not used by Ringback's resources")
+    }
+
+    mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
+        fatalError("nested containers are not used by Ringback's resources")
+    }
+
+    mutating func superEncoder() -> any Encoder { ValueEncoder(codingPath: codingPath) }
+    mutating func superEncoder(forKey key: Key) -> any Encoder { ValueEncoder(codingPath: codingPath + [key]) }
+}
+
+struct UnkeyedContainer: UnkeyedEncodingContainer {
+    let slot: Slot
+    let codingPath: [any CodingKey]
+    var count: Int {
+        if case .array(let values) = slot.value { return values.count }
+        return 0
+    }
+
+    private func append(_ value: JSONValue) {
+        guard case .array(var values) = slot.value else { return }
+        values.append(value)
+        slot.value = .array(values)
+    }
+
+    mutating func encodeNil() throws { append(.null) }
+    mutating func encode(_ value: Bool) throws { append(.bool(value)) }
+    mutating func encode(_ value: String) throws { append(.string(value)) }
+    mutating func encode(_ value: Int) throws { append(.number(String(value))) }
+    mutating func encode(_ value: Int64) throws { append(.number(String(value))) }
+    mutating func encode<T: Encodable>(_ value: T) throws { append(try ValueEncoder.value(value, at: codingPath)) }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+        fatalError("nested containers are not used by Ringback's resources")
+    }
+
+    mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
+        fatalError("nested containers are not used by Ringback's resources")
+    }
+
+    mutating func superEncoder() -> any Encoder { ValueEncoder(codingPath: codingPath) }
+}
+
+struct SingleContainer: SingleValueEncodingContainer {
+    let slot: Slot
+    let codingPath: [any CodingKey]
+
+    mutating func encodeNil() throws { slot.value = .null }
+    mutating func encode(_ value: Bool) throws { slot.value = .bool(value) }
+    mutating func encode(_ value: String) throws { slot.value = .string(value) }
+    mutating func encode(_ value: Double) throws { slot.value = .number(String(value)) }
+    mutating func encode(_ value: Int) throws { slot.value = .number(String(value)) }
+    mutating func encode(_ value: Int64) throws { slot.value = .number(String(value)) }
+    mutating func encode<T: Encodable>(_ value: T) throws { slot.value = try ValueEncoder.value(value, at: codingPath) }
+}
