@@ -84,6 +84,11 @@ public final class Dispatcher: Service, Sendable {
         logger.info("deliveries stopped")
     }
 
+    /// Deliveries this node holds now: attempts running and claims queued behind them.
+    public var held: Int {
+        slots.withLock { slots in slots.webhooks.values.reduce(0) { $0 + $1.running + $1.queued.count } }
+    }
+
     /// Stops claiming; attempts in flight finish.
     public func stop() {
         slots.withLock { $0.stopping = true }
@@ -113,7 +118,9 @@ public final class Dispatcher: Service, Sendable {
                                                lease: configuration.lease, owner: configuration.owner, now: time)
         } catch {
             logger.warning("cannot claim deliveries; will try again", metadata: ["error": "\(error)"])
-            await store.wakeups.wait(until: clock.now + 1000, on: clock)
+            // The database's trouble is in real time, whatever clock the schedules run on.
+            let real = SystemClock()
+            await store.wakeups.wait(until: real.now + 1000, on: real)
             return
         }
         var start: [ClaimedDelivery] = []
@@ -166,9 +173,9 @@ public final class Dispatcher: Service, Sendable {
         await updatePendingGauge()
         if claimed.count == limit && excess.isEmpty { return }
         // Idle: wait for a commit, a settled attempt, or the next due retry, whichever comes first.
-        let current = clock.now
-        var deadline = current + configuration.safetyPoll.milliseconds
-        if let next = try? await store.nextDueAt(now: current) { deadline = min(deadline, next) }
+        // Reckoned from the claim's own time: work that fell due since the claim is due now.
+        var deadline = time + configuration.safetyPoll.milliseconds
+        if let next = try? await store.nextDueAt(now: time) { deadline = min(deadline, next) }
         await store.wakeups.wait(until: deadline, on: clock)
     }
 

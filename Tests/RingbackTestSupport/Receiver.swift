@@ -21,6 +21,35 @@ public enum Behavior: Sendable {
     case trickle(Duration)
     /// Answers `status` with raw body bytes (any bytes: NUL, invalid UTF-8).
     case bytes(Int, [UInt8])
+    /// Answers `status` once the test opens the gate.
+    case held(Gate, Int)
+}
+
+/// Holds answers back until a test opens it.
+public final class Gate: Sendable {
+    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    public init() {}
+
+    public func open() {
+        let waiters = state.withLock { state in
+            state.open = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let now = state.withLock { state -> Bool in
+                if state.open { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if now { continuation.resume() }
+        }
+    }
 }
 
 /// One request as the receiver saw it.
@@ -158,6 +187,9 @@ public final class Receiver: Sendable {
                 }
                 try await writer.finish(nil)
             })
+        case .held(let gate, let code):
+            await gate.wait()
+            return Response(status: .init(code: code))
         case .bytes(let code, let bytes):
             return Response(status: .init(code: code), body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         }
