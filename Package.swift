@@ -25,14 +25,18 @@ let package = Package(
         .package(url: "https://github.com/mattpolzin/OpenAPIKit.git", from: "6.4.0", traits: []),
     ],
     targets: [
-        // Pure domain: catalog, validation, secrets and signing, retry policy, ids. No I/O.
+        // The pure domain, imported by every other target and importing none of ours: the domain
+        // types (customers, webhooks and their rules, events, deliveries, attempts, outcomes),
+        // the catalog, validation, secrets and signing, retry and failure policy, the parsers of
+        // what receivers answer, JSON and JSON Schema, and the WallClock. No I/O.
         .target(
             name: "RingbackCore",
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        // The Store protocol, its errors, and every SQL statement, written once for both backends.
+        // The Store protocol (a Service), its errors, the schema's versions and every statement,
+        // written once as SQLStatement values that render for either backend.
         .target(
             name: "RingbackStore",
             dependencies: [
@@ -41,7 +45,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // The embedded store: one SQLite file (GRDB).
+        // The embedded store: one SQLite file (GRDB): runs the shared statements, and the claim's
+        // per-webhook probes.
         .target(
             name: "RingbackSQLite",
             dependencies: [
@@ -51,7 +56,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // The shared store of a cluster: PostgreSQL (PostgresNIO).
+        // The shared store of a cluster: PostgreSQL (PostgresNIO): runs the shared statements,
+        // the LATERAL claim, LISTEN/NOTIFY and advisory-locked migrations.
         .target(
             name: "RingbackPostgres",
             dependencies: [
@@ -62,7 +68,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // Claims due deliveries, runs attempts, records outcomes.
+        // The delivery engine: the dispatcher (fair claims, per-webhook slots, lease fences), the
+        // sender (one deadline per attempt, checked and pinned hosts), outcomes in batches.
         .target(
             name: "RingbackDelivery",
             dependencies: [
@@ -78,7 +85,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // HTTP API: routes per resource, auth, problem+json.
+        // The HTTP API: routes per resource, authentication as route-group middleware, errors
+        // rendered once as problem+json, Encodable resources, the OpenAPI document (a file).
         .target(
             name: "RingbackAPI",
             dependencies: [
@@ -91,7 +99,8 @@ let package = Package(
             ],
             resources: [.copy("Resources/openapi.json")]
         ),
-        // The CLI: parses options, composes the rest in a ServiceGroup.
+        // The CLI: parses options, composes store, sender, dispatcher and server in one
+        // ServiceGroup (serve), or the store and one task (migrate, customers create).
         .executableTarget(
             name: "ringback",
             dependencies: [
