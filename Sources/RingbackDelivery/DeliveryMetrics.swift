@@ -12,6 +12,10 @@ struct DeliveryMetrics: Sendable {
     let attemptDuration = Timer(label: "ringback_attempt_duration_seconds", preferredDisplayUnit: .seconds)
     let deliveryLatency = Timer(label: "ringback_delivery_latency_seconds", preferredDisplayUnit: .seconds)
     let pending = Gauge(label: "ringback_deliveries_pending")
+    /// The adaptive per-webhook limits of this node, summarised (one series per statistic, not per webhook).
+    let concurrencyLimit: [String: Gauge] = Dictionary(uniqueKeysWithValues: ["min", "median", "max"].map {
+        ($0, Gauge(label: "ringback_webhook_concurrency_limit", dimensions: [("stat", $0)]))
+    })
     /// Claims that lost their lease before they could be sent (another node took them over).
     let lostLeases = Counter(label: "ringback_lost_leases_total")
 }

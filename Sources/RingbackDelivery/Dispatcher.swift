@@ -13,16 +13,37 @@ import Synchronization
 /// Isolation (contract section 13): the global bound counts attempts running, not claimed work
 /// waiting for a webhook's slot; claims are fair between webhooks; a failing webhook gets one
 /// attempt at a time; and an attempt is sent only while this node holds its lease.
+///
+/// Speed: each webhook's number of attempts in flight adapts to what its endpoint sustains
+/// (`ConcurrencyLimit`), up to `maxInFlightPerWebhook`; each claim asks only for what the node
+/// can start or queue (`ClaimQuotas`), and a freed slot takes the next queued claim at once.
 public final class Dispatcher: Service, Sendable {
     /// What this node holds: attempts running, and per webhook a short queue of claimed
     /// deliveries waiting for one of its slots (at most its limit, so they start within the lease).
     private struct Slots {
         var running = 0
         var webhooks: [UUID: WebhookSlots] = [:]
+        /// Each webhook's adaptive limit, kept while it is idle: its next burst starts at the
+        /// speed its endpoint last sustained. Bounded: idle entries go first when it is full.
+        var limits: [UUID: ConcurrencyLimit] = [:]
         var stopping = false
 
-        func held(_ id: UUID) -> Int { webhooks[id].map { $0.running + $0.queued.count } ?? 0 }
+        /// How many attempts of webhook `id` may run at once: one while it is failing.
+        func limit(_ id: UUID, now: Millis, initial: ConcurrencyLimit) -> Int {
+            if let held = webhooks[id], held.isFailing(now: now) { return 1 }
+            return (limits[id] ?? initial).limit
+        }
+
+        mutating func remember(_ id: UUID, _ limit: ConcurrencyLimit) {
+            if limits[id] == nil, limits.count >= Dispatcher.rememberedLimits {
+                limits = limits.filter { webhooks[$0.key] != nil }
+            }
+            limits[id] = limit
+        }
     }
+
+    /// How many webhooks' adaptive limits a node remembers at most.
+    static let rememberedLimits = 10_000
 
     /// One webhook's share of this node, and what this node knows of its health.
     private struct WebhookSlots {
@@ -31,9 +52,8 @@ public final class Dispatcher: Service, Sendable {
         var consecutiveFailures = 0
         var failingSince: Millis?
 
-        func limit(_ perWebhook: Int, now: Millis) -> Int {
+        func isFailing(now: Millis) -> Bool {
             WebhookHealth.of(consecutiveFailures: consecutiveFailures, failingSince: failingSince, now: now) == .failing
-                ? 1 : perWebhook
         }
     }
 
@@ -48,6 +68,8 @@ public final class Dispatcher: Service, Sendable {
     private let metrics = DeliveryMetrics()
     private let slots = Mutex(Slots())
     private let lastGaugeUpdate = Mutex<ContinuousClock.Instant?>(nil)
+    /// A webhook's limit before anything is known of its endpoint.
+    private let initialLimit: ConcurrencyLimit
 
     public init(store: any Store, sender: WebhookSender, configuration: DispatcherConfiguration, logger: Logger,
                 clock: any WallClock, jitter: @escaping @Sendable () -> Double = { Double.random(in: -1...1) }) {
@@ -58,6 +80,7 @@ public final class Dispatcher: Service, Sendable {
         self.logger = logger
         self.clock = clock
         self.jitter = jitter
+        self.initialLimit = ConcurrencyLimit(initial: 16, maximum: configuration.maxInFlightPerWebhook)
         self.recorder = OutcomeRecorder(store: store, policy: FailurePolicy(disableAfter: configuration.disableAfter,
                                                                             schedule: configuration.schedule),
                                         clock: clock, logger: logger)
@@ -99,13 +122,30 @@ public final class Dispatcher: Service, Sendable {
         Task.isCancelled || slots.withLock { $0.stopping }
     }
 
+    /// The current limits of the webhooks this node knows, for tests and metrics.
+    public var concurrencyLimits: [UUID: Int] {
+        let time = clock.now
+        return slots.withLock { slots in
+            Dictionary(uniqueKeysWithValues: Set(slots.limits.keys).union(slots.webhooks.keys).map {
+                ($0, slots.limit($0, now: time, initial: initialLimit))
+            })
+        }
+    }
+
     /// One round: claim what may run now and start it, or wait for a reason to look again.
     private func claimOnce(into attempts: inout DiscardingTaskGroup) async {
-        let perWebhook = configuration.maxInFlightPerWebhook
         let time = clock.now
-        let (free, saturated) = slots.withLock { slots in
-            (configuration.maxInFlight - slots.running,
-             Set(slots.webhooks.filter { $0.value.running + $0.value.queued.count >= 2 * $0.value.limit(perWebhook, now: time) }.keys))
+        // Each webhook may hold twice its limit (running and queued to run next); a claim asks
+        // for what is missing, and nothing of a webhook whose queue is full.
+        let standard = 2 * initialLimit.limit
+        let (free, quotas) = slots.withLock { slots in
+            var own: [UUID: Int] = [:]
+            for id in Set(slots.limits.keys).union(slots.webhooks.keys) {
+                let held = slots.webhooks[id].map { $0.running + $0.queued.count } ?? 0
+                let quota = max(0, 2 * slots.limit(id, now: time, initial: initialLimit) - held)
+                if quota != standard { own[id] = quota }
+            }
+            return (configuration.maxInFlight - slots.running, ClaimQuotas(standard: standard, webhooks: own))
         }
         guard free > 0 else {
             await store.wakeups.wait(until: clock.now + configuration.safetyPoll.milliseconds, on: clock)
@@ -114,7 +154,7 @@ public final class Dispatcher: Service, Sendable {
         let limit = min(free, configuration.claimBatch)
         let claimed: [ClaimedDelivery]
         do {
-            claimed = try await store.claimDue(limit: limit, perWebhook: perWebhook, excluding: saturated,
+            claimed = try await store.claimDue(limit: limit, quotas: quotas,
                                                lease: configuration.lease, owner: configuration.owner, now: time)
         } catch {
             logger.warning("cannot claim deliveries; will try again", metadata: ["error": "\(error)"])
@@ -134,7 +174,8 @@ public final class Dispatcher: Service, Sendable {
                     held.consecutiveFailures = webhook.consecutiveFailures
                     held.failingSince = webhook.failingSince
                 }
-                let limit = held.limit(perWebhook, now: time)
+                slots.webhooks[webhook.id] = held
+                let limit = slots.limit(webhook.id, now: time, initial: initialLimit)
                 if held.running < limit, slots.running < configuration.maxInFlight {
                     held.running += 1
                     slots.running += 1
@@ -154,23 +195,21 @@ public final class Dispatcher: Service, Sendable {
                 // delivery without another round trip to the store.
                 var next: ClaimedDelivery? = delivery
                 while let current = next, !Task.isCancelled {
-                    var succeeded: Bool?
-                    var startedAt: Millis = 0
+                    var made: Attempt?
                     if let held = await self.fence(current) {
                         let outcome = await self.attempt(held)
                         // An attempt cut short by cancellation is no result: its lease expires and it is made again.
                         if Task.isCancelled { break }
                         self.recorder.submit(outcome)
-                        succeeded = outcome.next == .succeeded
-                        startedAt = outcome.attempt.startedAt
+                        made = outcome.attempt
                     }
-                    let (following, released) = self.finished(current.webhook.id, succeeded: succeeded, at: startedAt)
+                    let (following, released) = self.finished(current.webhook.id, attempt: made)
                     if !released.isEmpty { try? await self.store.releaseClaims(released, owner: self.configuration.owner) }
                     next = following
                 }
             }
         }
-        await updatePendingGauge()
+        await updateGauges()
         if claimed.count == limit && excess.isEmpty { return }
         // Idle: wait for a commit, a settled attempt, or the next due retry, whichever comes first.
         // Reckoned from the claim's own time: work that fell due since the claim is due now.
@@ -196,25 +235,29 @@ public final class Dispatcher: Service, Sendable {
     }
 
     /// Frees the slot of a finished attempt, or hands it the webhook's next queued delivery.
-    /// `succeeded` is nil when no attempt was made.
+    /// `attempt` is nil when no attempt was made. What the attempt says of the endpoint adjusts
+    /// the webhook's limit and health.
     /// A webhook that became failing gives its queue back (`released`), so that other nodes see
     /// one probe at a time too.
-    private func finished(_ webhookID: UUID, succeeded: Bool?, at startedAt: Millis) -> (next: ClaimedDelivery?, released: [ClaimedDelivery]) {
+    private func finished(_ webhookID: UUID, attempt: Attempt?) -> (next: ClaimedDelivery?, released: [ClaimedDelivery]) {
         let time = clock.now
         let (next, released) = slots.withLock { slots -> (ClaimedDelivery?, [ClaimedDelivery]) in
             guard var held = slots.webhooks[webhookID] else { return (nil, []) }
-            switch succeeded {
-            case true?:
-                held.consecutiveFailures = 0
-                held.failingSince = nil
-            case false?:
-                held.consecutiveFailures += 1
-                held.failingSince = held.failingSince ?? startedAt
-            case nil:
-                break
+            if let attempt {
+                if attempt.error == nil {
+                    held.consecutiveFailures = 0
+                    held.failingSince = nil
+                } else {
+                    held.consecutiveFailures += 1
+                    held.failingSince = held.failingSince ?? attempt.startedAt
+                }
+                var limit = slots.limits[webhookID] ?? initialLimit
+                limit.record(Self.signal(attempt), inFlight: held.running, now: time)
+                slots.remember(webhookID, limit)
             }
+            slots.webhooks[webhookID] = held
             var released: [ClaimedDelivery] = []
-            let limit = held.limit(configuration.maxInFlightPerWebhook, now: time)
+            let limit = slots.limit(webhookID, now: time, initial: initialLimit)
             // Stopping: the queue goes back at once, so other nodes (or the next start) need not
             // wait for its leases to run out. Failing: the queue shrinks to the probe's limit.
             let keep = slots.stopping ? 0 : limit
@@ -234,6 +277,13 @@ public final class Dispatcher: Service, Sendable {
         }
         if next == nil { store.wakeups.signal() }
         return (next, released)
+    }
+
+    /// What an attempt says about its endpoint's load.
+    static func signal(_ attempt: Attempt) -> ConcurrencyLimit.Signal {
+        if attempt.error?.code == .timeout || attempt.statusCode == 429 || attempt.statusCode == 503 { return .overloaded }
+        if attempt.statusCode != nil { return .answered(latency: .milliseconds(attempt.durationMS)) }
+        return .failed
     }
 
     /// Makes one attempt and decides what follows.
@@ -291,14 +341,20 @@ public final class Dispatcher: Service, Sendable {
         return OutgoingRequest(url: webhook.url, method: webhook.method, headers: headers, body: ByteBuffer(bytes: delivery.body))
     }
 
-    /// Refreshes the pending gauge at most once a second.
-    private func updatePendingGauge() async {
+    /// Refreshes the gauges at most once a second.
+    private func updateGauges() async {
         let due = lastGaugeUpdate.withLock { last -> Bool in
             if let last, ContinuousClock.now - last < .seconds(1) { return false }
             last = ContinuousClock.now
             return true
         }
-        guard due, let count = try? await store.pendingCount() else { return }
-        metrics.pending.record(count)
+        guard due else { return }
+        let limits = concurrencyLimits.values.sorted()
+        if !limits.isEmpty {
+            metrics.concurrencyLimit["min"]?.record(limits[0])
+            metrics.concurrencyLimit["median"]?.record(limits[limits.count / 2])
+            metrics.concurrencyLimit["max"]?.record(limits[limits.count - 1])
+        }
+        if let count = try? await store.pendingCount() { metrics.pending.record(count) }
     }
 }

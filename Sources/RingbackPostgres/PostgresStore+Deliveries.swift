@@ -4,7 +4,7 @@ import RingbackCore
 import RingbackStore
 
 extension PostgresStore {
-    public func claimDue(limit: Int, perWebhook: Int, excluding: Set<UUID>, lease: Duration, owner: String,
+    public func claimDue(limit: Int, quotas: ClaimQuotas, lease: Duration, owner: String,
                          now: Millis) async throws -> [ClaimedDelivery] {
         try await transaction { connection in
             // Each active webhook's quota, then one index probe per webhook with a quota (LATERAL)
@@ -12,7 +12,7 @@ extension PostgresStore {
             // statement leases what it picked. Rows locked but not picked are free again when this
             // short transaction ends.
             let rows = try await connection.rows("""
-                WITH quotas AS (\(DeliverySQL.claimableWebhooks(excluding: excluding, perWebhook: perWebhook, now: now))),
+                WITH quotas AS (\(DeliverySQL.claimableWebhooks(quotas, now: now))),
                 candidates AS (
                     SELECT c.seq, c.next_attempt_at,
                            ROW_NUMBER() OVER (PARTITION BY q.id ORDER BY c.next_attempt_at, c.seq) AS rank

@@ -4,13 +4,13 @@ import RingbackCore
 import RingbackStore
 
 extension SQLiteStore {
-    public func claimDue(limit: Int, perWebhook: Int, excluding: Set<UUID>, lease: Duration, owner: String,
+    public func claimDue(limit: Int, quotas: ClaimQuotas, lease: Duration, owner: String,
                          now: Millis) async throws -> [ClaimedDelivery] {
         try await write(durable: false) { db in
             // One index probe per active webhook for its ready deliveries (a statement each: in
             // process they cost no round trip), then every webhook's first before any second.
             var candidates: [(seq: Int64, due: Int64, rank: Int)] = []
-            for webhook in try db.rows(DeliverySQL.claimableWebhooks(excluding: excluding, perWebhook: perWebhook, now: now)) {
+            for webhook in try db.rows(DeliverySQL.claimableWebhooks(quotas, now: now)) {
                 let quota = Int(webhook["quota"] as Int64)
                 guard quota > 0 else { continue }
                 let id: String = webhook["id"]

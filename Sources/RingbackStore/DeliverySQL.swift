@@ -22,11 +22,11 @@ package enum DeliverySQL {
         """
     }
 
-    /// How many deliveries of webhook `w` one claim may take: `perWebhook`, or for a failing
-    /// webhook one probe when none of its deliveries is leased.
+    /// How many deliveries of webhook `w` one claim may take: `perWebhook` (an expression), or for
+    /// a failing webhook one probe when none of its deliveries is leased.
     /// On PostgreSQL a failing webhook's probe is also taken under a transaction-scoped advisory
     /// lock, so that two nodes claiming at the same moment cannot both send one.
-    package static func quota(perWebhook: Int, now: Millis) -> SQLStatement {
+    package static func quota(perWebhook: SQLStatement, now: Millis) -> SQLStatement {
         """
         CASE WHEN \(failing(now: now))
              THEN CASE WHEN EXISTS (SELECT 1 FROM deliveries l WHERE l.webhook_id = w.id AND l.lease_until > \(now))\
@@ -53,11 +53,14 @@ package enum DeliverySQL {
     }
 
     /// The active webhooks a claim may take work of, with their quotas.
-    package static func claimableWebhooks(excluding: Set<UUID>, perWebhook: Int, now: Millis) -> SQLStatement {
-        """
-        SELECT w.id, \(quota(perWebhook: perWebhook, now: now)) AS quota FROM webhooks w
-        WHERE w.status = 'active' AND NOT (w.id \(in: Array(excluding)))
-        """
+    package static func claimableWebhooks(_ quotas: ClaimQuotas, now: Millis) -> SQLStatement {
+        let own = SQLRows([("webhook_id", .text), ("quota", .integer)],
+                          quotas.webhooks.map { [.text($0.key.text), .integer(Int64($0.value))] })
+        return """
+            SELECT w.id, \(quota(perWebhook: "COALESCE(o.quota, \(quotas.standard))", now: now)) AS quota
+            FROM webhooks w LEFT JOIN \(own, as: "o") ON o.webhook_id = w.id
+            WHERE w.status = 'active' AND COALESCE(o.quota, 1) > 0
+            """
     }
 
     /// The columns a claim returns for each delivery `d` with its event `e`.

@@ -53,11 +53,11 @@ public protocol Store: Service {
     // MARK: Deliveries: the hot path
 
     /// Leases until `now + lease` up to `limit` due deliveries, each the oldest pending one of its
-    /// resource to its webhook, of active webhooks not in `excluding`. Fair between webhooks: at
-    /// most `perWebhook` of one webhook, and one at a time of a failing webhook with none leased;
+    /// resource to its webhook, of active webhooks. Fair between webhooks: at most its quota of
+    /// one webhook, and one at a time of a failing webhook with none leased;
     /// every webhook's first before any webhook's second. Its cost depends on the webhooks and
     /// the work returned, not on deliveries waiting behind others of their resource.
-    func claimDue(limit: Int, perWebhook: Int, excluding: Set<UUID>, lease: Duration, owner: String,
+    func claimDue(limit: Int, quotas: ClaimQuotas, lease: Duration, owner: String,
                   now: Millis) async throws -> [ClaimedDelivery]
     /// Extends the leases this node still holds (same owner, same lease) to `until`; answers the
     /// deliveries whose lease was extended. A lease another node took over is not extended.

@@ -33,7 +33,7 @@ struct Serve: AsyncParsableCommand {
     var deliveryLease: String?
     @Option(name: .customLong("max-in-flight"), help: "Attempts in flight at once, in all (default 512) [env: RINGBACK_MAX_IN_FLIGHT]")
     var maxInFlight: String?
-    @Option(name: .customLong("max-in-flight-per-webhook"), help: "Attempts in flight at once to one webhook (default 32) [env: RINGBACK_MAX_IN_FLIGHT_PER_WEBHOOK]")
+    @Option(name: .customLong("max-in-flight-per-webhook"), help: "Most attempts in flight at once to one webhook; the limit adapts below it to what the endpoint sustains (default 256) [env: RINGBACK_MAX_IN_FLIGHT_PER_WEBHOOK]")
     var maxInFlightPerWebhook: String?
     @Option(name: .customLong("max-webhooks-per-customer"), help: "Webhooks one customer may have (default 100) [env: RINGBACK_MAX_WEBHOOKS_PER_CUSTOMER]")
     var maxWebhooksPerCustomer: String?
@@ -158,7 +158,7 @@ struct Serve: AsyncParsableCommand {
             maxInFlight: try OptionValue(flag: "--max-in-flight", env: "RINGBACK_MAX_IN_FLIGHT", given: maxInFlight)
                 .integer(default: 512, range: 1...10_000),
             maxInFlightPerWebhook: try OptionValue(flag: "--max-in-flight-per-webhook", env: "RINGBACK_MAX_IN_FLIGHT_PER_WEBHOOK",
-                                                   given: maxInFlightPerWebhook).integer(default: 32, range: 1...10_000),
+                                                   given: maxInFlightPerWebhook).integer(default: 256, range: 1...10_000),
             maxWebhooksPerCustomer: try OptionValue(flag: "--max-webhooks-per-customer", env: "RINGBACK_MAX_WEBHOOKS_PER_CUSTOMER",
                                                     given: maxWebhooksPerCustomer).integer(default: 100, range: 1...1_000_000),
             logLevel: try Self.level(OptionValue(flag: "--log-level", env: "RINGBACK_LOG_LEVEL", given: logLevel))

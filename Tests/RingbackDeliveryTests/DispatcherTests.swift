@@ -141,7 +141,7 @@ import Testing
             try await engine.until("r2 queued") { engine.dispatcher.held == 2 }
             // Both leases run out; another node takes both over and settles them.
             engine.clock.advance(by: 61_000)
-            let taken = try await engine.store.claimDue(limit: 10, perWebhook: 10, excluding: [], lease: .seconds(60),
+            let taken = try await engine.store.claimDue(limit: 10, quotas: ClaimQuotas(standard: 10), lease: .seconds(60),
                                                         owner: "node-b", now: engine.clock.now)
             #expect(taken.count == 2)
             try await engine.store.record(taken.map { claim in
@@ -159,6 +159,37 @@ import Testing
     }
 
     /// The first attempt's delivery, once its failure is recorded.
+    @Test(arguments: Backend.allCases)
+    func eachWebhooksLimitAdaptsToItsEndpoint(_ backend: Backend) async throws {
+        var settings = Engine.Settings()
+        settings.maxInFlightPerWebhook = 64
+        try await Engine.run(backend, settings) { engine in
+            // Answers held back: the endpoint gets the initial limit in flight and no more, with
+            // as many claimed behind them, ready to go.
+            let gate = Gate()
+            engine.receiver.respond("/fast") { _, _ in .held(gate, 200) }
+            let fast = try await engine.webhook("/fast")
+            for index in 0..<200 { try await engine.publish(resource: "f\(index)") }
+            try await engine.until("16 attempts running and 16 queued") { engine.dispatcher.held == 32 }
+            #expect(engine.receiver.received(at: "/fast").count == 16)
+            #expect(engine.dispatcher.concurrencyLimits[fast.id] == 16)
+            // Answers that come back while the limit is used raise it.
+            gate.open()
+            try await engine.receiver.wait(for: 200, at: "/fast")
+            try await engine.quiet()
+            let raised = try #require(engine.dispatcher.concurrencyLimits[fast.id])
+            #expect(raised > 16 && raised <= 64, "\(raised)")
+
+            // A 503 says the endpoint is overloaded: its limit halves, and only its own.
+            engine.receiver.script("/busy", .status(503))
+            let busy = try await engine.webhook("/busy")
+            try await engine.publish(resource: "b")
+            _ = try await engine.receiver.wait(for: 1, at: "/busy")
+            try await engine.until("the busy endpoint's limit halved") { engine.dispatcher.concurrencyLimits[busy.id] == 8 }
+            #expect(engine.dispatcher.concurrencyLimits[fast.id] == raised)
+        }
+    }
+
     static func firstAttempt(_ engine: Engine, _ webhook: Webhook) async throws -> UUID {
         try await engine.receiver.wait(for: 1, at: "/hook")
         let id = try #require(try await engine.deliveries(webhook).first?.id)

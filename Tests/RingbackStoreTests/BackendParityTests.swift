@@ -51,7 +51,7 @@ import Testing
                                      event("e1", "call_hangup", "c1"), event("e3", "message_created", "m1")])
         _ = try await store.publish([event("e4", "call_updated", "c1", at: now + 1)])
         let policy = FailurePolicy(schedule: .default)
-        var claimed = try await store.claimDue(limit: 10, perWebhook: 10, excluding: [], lease: .seconds(30), owner: "a", now: now + 5)
+        var claimed = try await store.claimDue(limit: 10, quotas: ClaimQuotas(standard: 10), lease: .seconds(30), owner: "a", now: now + 5)
         func outcome(_ claim: ClaimedDelivery, _ next: AttemptOutcome.Next, _ status: Int?, _ error: AttemptError?) -> AttemptOutcome {
             AttemptOutcome(deliverySeq: claim.seq, webhookID: claim.webhook.id, lease: claim.lease, attempt: Attempt(
                 number: claim.attemptNumber, startedAt: now + 5, durationMS: 7, statusCode: status, error: error,
@@ -65,7 +65,7 @@ import Testing
             }
         }
         try await store.record(outcomes, policy: policy, now: now + 10)
-        claimed = try await store.claimDue(limit: 10, perWebhook: 10, excluding: [], lease: .seconds(30), owner: "b", now: now + 100)
+        claimed = try await store.claimDue(limit: 10, quotas: ClaimQuotas(standard: 10), lease: .seconds(30), owner: "b", now: now + 100)
         try await store.record(claimed.map { outcome($0, .failed, 500, .status(500)) }, policy: policy, now: now + 110)
         let failed = try await store.listDeliveries(customerID: customer.id, webhookID: busy.id, status: .failed, eventID: nil,
                                                     PageRequest(size: 10, before: nil)).items

@@ -30,9 +30,9 @@ import Testing
                  data: .object([JSONMember("id", .string(resource))]), createdAt: time)
     }
 
-    static func claim(_ store: any Store, at time: Millis = now, limit: Int = 100, excluding: Set<UUID> = [],
+    static func claim(_ store: any Store, at time: Millis = now, limit: Int = 100, quotas: [UUID: Int] = [:],
                       owner: String = "node-a") async throws -> [ClaimedDelivery] {
-        try await store.claimDue(limit: limit, perWebhook: 100, excluding: excluding, lease: lease, owner: owner, now: time)
+        try await store.claimDue(limit: limit, quotas: ClaimQuotas(standard: 100, webhooks: quotas), lease: lease, owner: owner, now: time)
     }
 
     static func outcome(_ claimed: ClaimedDelivery, _ next: AttemptOutcome.Next, status: Int? = 200,
@@ -257,7 +257,7 @@ import Testing
             let busy = try await Self.webhook(store, customer)
             let other = try await Self.webhook(store, customer)
             _ = try await store.publish([Self.event(customer)])
-            let claimed = try await Self.claim(store, excluding: [busy.id])
+            let claimed = try await Self.claim(store, quotas: [busy.id: 0])
             #expect(claimed.map(\.webhook.id) == [other.id])
             try await store.releaseClaims(claimed, owner: "node-a")
             _ = try await store.updateWebhook(customerID: customer.id, id: busy.id) { $0.status = .disabled }
@@ -280,11 +280,13 @@ import Testing
             events += (0..<200).map { _ in Self.event(customer, "call_updated", resource: "busy", at: Self.now - 1000) }
             _ = try await store.publish(events)
             _ = try await store.publish((0..<3).map { Self.event(customer, "message_created", resource: "m\($0)") })
-            let first = try await store.claimDue(limit: 10, perWebhook: 100, excluding: [], lease: Self.lease, owner: "a", now: Self.now)
+            let first = try await store.claimDue(limit: 10, quotas: ClaimQuotas(standard: 100), lease: Self.lease, owner: "a", now: Self.now)
             #expect(first.count == 10)
             #expect(first.filter { $0.webhook.id == small.id }.count == 3, "every webhook's first before any webhook's second")
+            let capped = try await Self.claim(store, quotas: [big.id: 5])
+            #expect(capped.count == 5 && capped.allSatisfy { $0.webhook.id == big.id }, "a webhook's own quota caps its share")
             // Only the head of the busy resource is claimable, however deep its backlog.
-            var all = first
+            var all = first + capped
             while true {
                 let more = try await Self.claim(store, limit: 100)
                 if more.isEmpty { break }
