@@ -85,7 +85,7 @@ struct ClaimBenchmark: AsyncParsableCommand {
         var timings: [Duration] = []
         for _ in 0..<rounds {
             let start = ContinuousClock.now
-            let claimed = try await store.claimDue(limit: 256, perWebhook: 32, excluding: [], lease: .seconds(60),
+            let claimed = try await store.claimDue(limit: 256, quotas: ClaimQuotas(standard: 32), lease: .seconds(60),
                                                    owner: "bench", now: now + 1)
             timings.append(ContinuousClock.now - start)
             try await store.releaseClaims(claimed, owner: "bench")

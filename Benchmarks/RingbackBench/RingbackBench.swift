@@ -4,5 +4,6 @@ import ArgumentParser
 @main
 struct RingbackBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "ringback-bench", abstract: "Ringback's benchmarks.", subcommands: [ClaimBenchmark.self])
+        commandName: "ringback-bench", abstract: "Ringback's benchmarks.",
+        subcommands: [RunBenchmark.self, ClaimBenchmark.self])
 }
