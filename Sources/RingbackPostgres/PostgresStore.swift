@@ -119,9 +119,13 @@ public final class PostgresStore: Store {
     private func migrate() async throws {
         try await guarded {
             try await self.client.withConnection { connection in
-                try await connection.send("""
-                    CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)
-                    """, logger: self.logger)
+                // Under the lock too: two concurrent CREATE TABLE IF NOT EXISTS can both try to create it.
+                try await connection.transaction(logger: self.logger) { connection in
+                    try await connection.send("SELECT pg_advisory_xact_lock(\(PostgresMigrations.advisoryLock))", logger: self.logger)
+                    try await connection.send("""
+                        CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)
+                        """, logger: self.logger)
+                }
                 for migration in PostgresMigrations.all {
                     try await connection.transaction(logger: self.logger) { connection in
                         try await connection.send("SELECT pg_advisory_xact_lock(\(PostgresMigrations.advisoryLock))", logger: self.logger)

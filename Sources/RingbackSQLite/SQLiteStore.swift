@@ -6,9 +6,10 @@ import RingbackStore
 import ServiceLifecycle
 import Synchronization
 
-/// The embedded store: one SQLite file in WAL mode, one writer, synchronous commits.
+/// The embedded store: one SQLite file in WAL mode, one writer, group commits.
 public final class SQLiteStore: Store {
     let pool: DatabasePool
+    private let writer: GroupCommit
     public let wakeups = WakeSignal()
     private let readiness = Readiness()
     private let closed = Mutex(false)
@@ -30,6 +31,7 @@ public final class SQLiteStore: Store {
         } catch {
             throw StoreError.unavailable
         }
+        writer = GroupCommit(pool: pool)
     }
 
     /// Brings the schema up to date, then keeps the database open until graceful shutdown, and
@@ -76,19 +78,9 @@ public final class SQLiteStore: Store {
     /// delivery engine's own bookkeeping (leases, attempt outcomes) is not: losing its last
     /// moments to a power cut only means an attempt is made again, and the next durable commit
     /// syncs everything before it anyway.
+    /// Writes that arrive together share one transaction and one fsync (`GroupCommit`).
     func write<T: Sendable>(durable: Bool = true, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await guarded {
-            try await self.pool.writeWithoutTransaction { db in
-                if !durable { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
-                defer { if !durable { try? db.execute(sql: "PRAGMA synchronous = FULL") } }
-                var result: T?
-                try db.inTransaction(.immediate) {
-                    result = try body(db)
-                    return .commit
-                }
-                return result!
-            }
-        }
+        try await guarded { try await self.writer.write(durable: durable, body) }
     }
 
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {

@@ -167,10 +167,14 @@ import Testing
             // Answers held back: the endpoint gets the initial limit in flight and no more, with
             // as many claimed behind them, ready to go.
             let gate = Gate()
+            defer { gate.open() }
             engine.receiver.respond("/fast") { _, _ in .held(gate, 200) }
             let fast = try await engine.webhook("/fast")
-            for index in 0..<200 { try await engine.publish(resource: "f\(index)") }
-            try await engine.until("16 attempts running and 16 queued") { engine.dispatcher.held == 32 }
+            try await engine.publish(resources: (0..<200).map { "f\($0)" })
+            try await engine.until("16 attempts running and 16 queued (held: \(engine.dispatcher.held), limits: \(engine.dispatcher.concurrencyLimits))") {
+                engine.dispatcher.held == 32
+            }
+            try await engine.receiver.wait(for: 16, at: "/fast")
             #expect(engine.receiver.received(at: "/fast").count == 16)
             #expect(engine.dispatcher.concurrencyLimits[fast.id] == 16)
             // Answers that come back while the limit is used raise it.

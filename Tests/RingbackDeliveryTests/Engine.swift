@@ -76,6 +76,15 @@ struct Engine: Sendable {
         return try await store.publish([event])[0].event
     }
 
+    /// Publishes one event per resource now, in one batch.
+    func publish(_ type: String = "call_updated", resources: [String]) async throws {
+        _ = try await store.publish(resources.map { resource in
+            NewEvent(id: EventID.generate(milliseconds: clock.now), customerID: customer.id,
+                     type: EventCatalog.eventType(named: type)!, resourceID: resource,
+                     data: ["id": .string(resource)], createdAt: clock.now)
+        })
+    }
+
     /// The webhook's deliveries, newest first.
     func deliveries(_ webhook: Webhook) async throws -> [Delivery] {
         try await store.listDeliveries(customerID: customer.id, webhookID: webhook.id, status: nil, eventID: nil,

@@ -168,6 +168,36 @@ import Testing
         }
     }
 
+    /// Concurrent writes (on SQLite: one group commit for many) each get their own answer: a
+    /// failing one fails alone and leaves nothing behind; the others are all stored.
+    @Test(arguments: Backend.allCases)
+    func concurrentPublishesEachGetTheirOwnAnswer(_ backend: Backend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let customer = try await Self.customer(store)
+            _ = try await Self.webhook(store, customer)
+            let stranger = Customer(id: UUID(), name: "nobody", detail: "", createdAt: Self.now)
+            let answers = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
+                for index in 0..<200 {
+                    group.addTask {
+                        let owner = index % 10 == 3 ? stranger : customer
+                        do {
+                            _ = try await store.publish([Self.event(customer, resource: "r\(index)"),
+                                                         Self.event(owner, resource: "s\(index)")])
+                            return (index, true)
+                        } catch let error as StoreError {
+                            #expect(error == .unknownCustomer(index: 1))
+                            return (index, false)
+                        }
+                    }
+                }
+                return try await group.reduce(into: [Int: Bool]()) { $0[$1.0] = $1.1 }
+            }
+            #expect(answers.count == 200)
+            #expect(answers.filter { !$0.value }.keys.sorted() == (0..<200).filter { $0 % 10 == 3 })
+            #expect(try await store.pendingCount() == 180 * 2, "a refused batch stores none of its events")
+        }
+    }
+
     @Test(arguments: Backend.allCases)
     func eventsAreListedNewestFirstWithFilters(_ backend: Backend) async throws {
         try await TestDatabase.withStore(backend) { store in
