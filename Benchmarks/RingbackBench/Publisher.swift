@@ -47,7 +47,7 @@ struct Publisher: Sendable {
                             return value
                         }
                         guard first < count else { return }
-                        let (status, _) = try await server.call(.POST, "/v1.0/events",
+                        let status = try await server.status(.POST, "/v1.0/events",
                                                                 body: batchBody(first..<min(count, first + batch), prefix: prefix))
                         guard status == 202 else { throw BenchError("publish answered \(status)") }
                     }
@@ -71,7 +71,7 @@ struct Publisher: Sendable {
                 let range = sent..<(sent + perTick)
                 sent += perTick
                 group.addTask {
-                    let (status, _) = try await server.call(.POST, "/v1.0/events", body: batchBody(range, prefix: prefix))
+                    let status = try await server.status(.POST, "/v1.0/events", body: batchBody(range, prefix: prefix))
                     guard status == 202 else { throw BenchError("publish answered \(status)") }
                 }
             }
@@ -90,7 +90,7 @@ struct Publisher: Sendable {
                 group.addTask {
                     var index = 0
                     while ContinuousClock.now < end {
-                        let (status, _) = try await server.call(.POST, "/v1.0/events",
+                        let status = try await server.status(.POST, "/v1.0/events",
                                                                 body: Array(event(index, prefix: "\(prefix)-\(client)").utf8))
                         guard status == 202 else { throw BenchError("publish answered \(status)") }
                         index += 1

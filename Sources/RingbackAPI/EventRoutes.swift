@@ -26,10 +26,10 @@ extension API {
                 }
                 publishedCounter.increment(by: results.lazy.filter(\.created).count)
                 if batch {
-                    return try JSONResponse.make(.accepted, ListResource(result: results.map { EventResource($0.event) }))
+                    return JSONResponse.bytes(.accepted, EventResource.list(results.map(\.event)))
                 }
                 // The same client id again answers 200 with the first event.
-                return try JSONResponse.make(results[0].created ? .accepted : .ok, EventResource(results[0].event))
+                return JSONResponse.event(results[0].created ? .accepted : .ok, results[0].event)
             },
             Endpoint(.get, "/v1.0/events", .customer) { request, context in
                 let type = try request.idQuery("type")
@@ -38,12 +38,12 @@ extension API {
                 }
                 let events = try await store.listEvents(customerID: try context.customerID, type: type,
                                                         resourceID: try request.idQuery("resource_id"), try request.pageRequest())
-                return try JSONResponse.page(events, EventResource.init)
+                return JSONResponse.bytes(.ok, EventResource.page(events))
             },
             Endpoint(.get, "/v1.0/events/:id", .customer) { _, context in
                 // Every event id, given or assigned, is 1 to 64 of A-Za-z0-9_-: anything else names none.
                 guard let id = context.parameters.get("id"), EventID.isValidClientID(id) else { throw Problem.notFound }
-                return try JSONResponse.make(.ok, EventResource(try await store.event(customerID: try context.customerID, id: id)))
+                return JSONResponse.event(.ok, try await store.event(customerID: try context.customerID, id: id))
             },
         ]
     }

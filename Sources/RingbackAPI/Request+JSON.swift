@@ -83,6 +83,17 @@ enum JSONResponse {
                  body: ResponseBody(byteBuffer: ByteBuffer(bytes: try JSONValueEncoder().encode(value).serialized())))
     }
 
+    /// JSON already written.
+    static func bytes(_ status: HTTPResponse.Status = .ok, _ bytes: [UInt8]) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    static func event(_ status: HTTPResponse.Status = .ok, _ event: Event) -> Response {
+        var out: [UInt8] = []
+        EventResource(event).write(to: &out)
+        return bytes(status, out)
+    }
+
     /// `{"result": [...], "next_page_token": ...}`.
     static func page<T, Item: Encodable & Sendable>(_ page: Page<T>, _ render: (T) -> Item) throws -> Response {
         try make(.ok, PageResource(result: page.items.map(render), nextPageToken: page.next.map(PageToken.encode)))

@@ -129,23 +129,60 @@ struct WebhookResource: Encodable, Sendable {
     }
 }
 
-struct EventResource: Encodable, Sendable {
-    let id: String
-    let customerID: String
-    let type: String
-    let resourceType: String
-    let resourceID: String
-    let data: JSONValue
-    let tmCreate: Time
+/// An event, written straight to bytes: its `data` is copied from the stored body as it is,
+/// never parsed and encoded again (a batch answer holds up to 1,000 of them).
+struct EventResource: Sendable {
+    let event: Event
 
     init(_ event: Event) {
-        id = event.id
-        customerID = event.customerID.text
-        type = event.type
-        resourceType = event.resourceType
-        resourceID = event.resourceID
-        data = event.data
-        tmCreate = Time(event.createdAt)
+        self.event = event
+    }
+
+    func write(to out: inout [UInt8]) {
+        out.append(contentsOf: #"{"id":"#.utf8)
+        JSONValue.writeString(event.id, to: &out)
+        out.append(contentsOf: #","customer_id":"#.utf8)
+        JSONValue.writeString(event.customerID.text, to: &out)
+        out.append(contentsOf: #","type":"#.utf8)
+        JSONValue.writeString(event.type, to: &out)
+        out.append(contentsOf: #","resource_type":"#.utf8)
+        JSONValue.writeString(event.resourceType, to: &out)
+        out.append(contentsOf: #","resource_id":"#.utf8)
+        JSONValue.writeString(event.resourceID, to: &out)
+        out.append(contentsOf: #","data":"#.utf8)
+        out.append(contentsOf: event.dataJSON)
+        out.append(contentsOf: #","tm_create":"#.utf8)
+        JSONValue.writeString(Timestamp.format(milliseconds: event.createdAt), to: &out)
+        out.append(UInt8(ascii: "}"))
+    }
+
+    /// `{"result": [...]}`.
+    static func list(_ events: [Event]) -> [UInt8] {
+        var out = items(events)
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    /// `{"result": [...], "next_page_token": ...}`.
+    static func page(_ page: Page<Event>) -> [UInt8] {
+        var out = items(page.items)
+        out.append(contentsOf: #","next_page_token":"#.utf8)
+        if let next = page.next { JSONValue.writeString(PageToken.encode(next), to: &out) } else { out.append(contentsOf: "null".utf8) }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    /// `{"result":[...]` without the closing brace.
+    private static func items(_ events: [Event]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(events.reduce(64) { $0 + $1.body.count + 160 })
+        out.append(contentsOf: #"{"result":["#.utf8)
+        for (index, event) in events.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            EventResource(event).write(to: &out)
+        }
+        out.append(UInt8(ascii: "]"))
+        return out
     }
 }
 

@@ -12,6 +12,8 @@ public struct JSONValueEncoder: Sendable {
 
     /// The snake_case form of a Swift property name.
     static func snakeCase(_ name: String) -> String {
+        // Most names have no capital: nothing to do.
+        if !name.utf8.contains(where: { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) || $0 >= 0x80 }) { return name }
         var result = ""
         var previousWasUpper = false
         let characters = Array(name)
@@ -68,9 +70,29 @@ struct AnyKey: CodingKey {
     init?(intValue: Int) { nil }
 }
 
-/// Where an encoder writes its value; containers share it with their parent.
+/// Where an encoder writes its value; containers share it with their parent. An object's
+/// members and an array's values grow in place (appending to an array taken out of the enum
+/// would copy it each time).
 final class Slot {
-    var value: JSONValue = .null
+    enum Kind { case single, object, array }
+    var kind = Kind.single
+    var single: JSONValue = .null
+    var members: [JSONMember] = []
+    var values: [JSONValue] = []
+
+    var value: JSONValue {
+        get {
+            switch kind {
+            case .single: single
+            case .object: .object(members)
+            case .array: .array(values)
+            }
+        }
+        set {
+            kind = .single
+            single = newValue
+        }
+    }
 }
 
 final class ValueEncoder: Encoder {
@@ -83,12 +105,12 @@ final class ValueEncoder: Encoder {
     }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-        storage.value = .object([])
+        storage.kind = .object
         return KeyedEncodingContainer(KeyedContainer<Key>(slot: storage, codingPath: codingPath))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
-        storage.value = .array([])
+        storage.kind = .array
         return UnkeyedContainer(slot: storage, codingPath: codingPath)
     }
 
@@ -110,9 +132,7 @@ struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let codingPath: [any CodingKey]
 
     private func set(_ key: Key, _ value: JSONValue) {
-        guard case .object(var members) = slot.value else { return }
-        members.append(JSONMember(JSONValueEncoder.snakeCase(key.stringValue), value))
-        slot.value = .object(members)
+        slot.members.append(JSONMember(JSONValueEncoder.snakeCase(key.stringValue), value))
     }
 
     mutating func encodeNil(forKey key: Key) throws { set(key, .null) }
@@ -150,15 +170,10 @@ struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
 struct UnkeyedContainer: UnkeyedEncodingContainer {
     let slot: Slot
     let codingPath: [any CodingKey]
-    var count: Int {
-        if case .array(let values) = slot.value { return values.count }
-        return 0
-    }
+    var count: Int { slot.values.count }
 
     private func append(_ value: JSONValue) {
-        guard case .array(var values) = slot.value else { return }
-        values.append(value)
-        slot.value = .array(values)
+        slot.values.append(value)
     }
 
     mutating func encodeNil() throws { append(.null) }

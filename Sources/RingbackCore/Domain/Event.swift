@@ -60,6 +60,17 @@ public struct Event: Sendable, Hashable {
     public var data: JSONValue {
         ((try? JSONParser.parse(body))?["data"]) ?? .null
     }
+
+    /// The published `data` as the JSON text it is stored as, without parsing: the body's last
+    /// member (`NewEvent.body`; nothing before it can contain the marker).
+    public var dataJSON: ArraySlice<UInt8> {
+        if body.last == UInt8(ascii: "}"), let marker = body.firstRange(of: Self.dataMarker) {
+            return body[marker.upperBound..<(body.count - 1)]
+        }
+        return data.serialized()[...]
+    }
+
+    private static let dataMarker = Array(#","data":"#.utf8)
 }
 
 /// What publishing one event did.
