@@ -27,6 +27,10 @@ public struct ConcurrencyLimit: Sendable, Hashable {
 
     /// A latency above this multiple of the baseline counts as queueing at the endpoint.
     static let latencyTolerance = 2.0
+    /// Latencies below this are never taken for queueing at the endpoint: on a busy host, the
+    /// sender's own scheduling delays are of this order, and an endpoint that answers within
+    /// it is keeping up.
+    static let latencyFloor = Duration.milliseconds(25)
 
     public init(initial: Int = 16, minimum: Int = 1, maximum: Int) {
         self.maximum = max(1, maximum)
@@ -49,7 +53,7 @@ public struct ConcurrencyLimit: Sendable, Hashable {
             let base = baseline.map { min($0, latency) } ?? latency
             // The baseline forgets slowly, so an endpoint that got faster is noticed.
             baseline = base + (latency - base) / 100
-            if latency > base * Self.latencyTolerance, latency > .milliseconds(5) {
+            if latency > base * Self.latencyTolerance, latency > Self.latencyFloor {
                 decrease(now: now, factor: 0.9)
                 return
             }

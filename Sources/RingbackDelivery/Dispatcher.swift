@@ -1,3 +1,4 @@
+import DequeModule
 import Foundation
 import Logging
 import NIOCore
@@ -30,7 +31,13 @@ public final class Dispatcher: Service, Sendable {
 
         /// How many attempts of webhook `id` may run at once: one while it is failing.
         func limit(_ id: UUID, now: Millis, initial: ConcurrencyLimit) -> Int {
-            if let held = webhooks[id], held.isFailing(now: now) { return 1 }
+            limit(id, webhooks[id] ?? WebhookSlots(), now: now, initial: initial)
+        }
+
+        /// The limit of webhook `id`, whose slots are `held` (taken out of `webhooks` while they
+        /// change, so that their queue is changed in place, not copied).
+        func limit(_ id: UUID, _ held: WebhookSlots, now: Millis, initial: ConcurrencyLimit) -> Int {
+            if held.isFailing(now: now) { return 1 }
             return (limits[id] ?? initial).limit
         }
 
@@ -48,7 +55,7 @@ public final class Dispatcher: Service, Sendable {
     /// One webhook's share of this node, and what this node knows of its health.
     private struct WebhookSlots {
         var running = 0
-        var queued: [ClaimedDelivery] = []
+        var queued = Deque<ClaimedDelivery>()
         var consecutiveFailures = 0
         var failingSince: Millis?
 
@@ -168,14 +175,13 @@ public final class Dispatcher: Service, Sendable {
         slots.withLock { slots in
             for delivery in claimed {
                 let webhook = delivery.webhook
-                var held = slots.webhooks[webhook.id] ?? WebhookSlots()
+                var held = slots.webhooks.removeValue(forKey: webhook.id) ?? WebhookSlots()
                 // The stored health is the truth of every node; this node's newer outcomes add to it.
                 if held.running == 0 && held.queued.isEmpty {
                     held.consecutiveFailures = webhook.consecutiveFailures
                     held.failingSince = webhook.failingSince
                 }
-                slots.webhooks[webhook.id] = held
-                let limit = slots.limit(webhook.id, now: time, initial: initialLimit)
+                let limit = slots.limit(webhook.id, held, now: time, initial: initialLimit)
                 if held.running < limit, slots.running < configuration.maxInFlight {
                     held.running += 1
                     slots.running += 1
@@ -242,7 +248,7 @@ public final class Dispatcher: Service, Sendable {
     private func finished(_ webhookID: UUID, attempt: Attempt?) -> (next: ClaimedDelivery?, released: [ClaimedDelivery]) {
         let time = clock.now
         let (next, released) = slots.withLock { slots -> (ClaimedDelivery?, [ClaimedDelivery]) in
-            guard var held = slots.webhooks[webhookID] else { return (nil, []) }
+            guard var held = slots.webhooks.removeValue(forKey: webhookID) else { return (nil, []) }
             if let attempt {
                 if attempt.error == nil {
                     held.consecutiveFailures = 0
@@ -255,15 +261,14 @@ public final class Dispatcher: Service, Sendable {
                 limit.record(Self.signal(attempt), inFlight: held.running, now: time)
                 slots.remember(webhookID, limit)
             }
-            slots.webhooks[webhookID] = held
             var released: [ClaimedDelivery] = []
-            let limit = slots.limit(webhookID, now: time, initial: initialLimit)
+            let limit = slots.limit(webhookID, held, now: time, initial: initialLimit)
             // Stopping: the queue goes back at once, so other nodes (or the next start) need not
             // wait for its leases to run out. Failing: the queue shrinks to the probe's limit.
             let keep = slots.stopping ? 0 : limit
             if held.queued.count > keep {
                 released = Array(held.queued[keep...])
-                held.queued.removeSubrange(keep...)
+                held.queued.removeLast(held.queued.count - keep)
             }
             if held.running <= limit, !held.queued.isEmpty {
                 let next = held.queued.removeFirst()

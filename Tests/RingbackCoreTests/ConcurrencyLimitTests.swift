@@ -47,4 +47,16 @@ import Testing
         limit.record(.failed, inFlight: before, now: 5_000)
         #expect(limit.limit == before, "a refused connection says nothing about load")
     }
+
+    @Test func latencyUnderTheFloorIsNotQueueing() {
+        // A sub-millisecond endpoint seen through a busy sender: 0.2 ms at best, 20 ms at worst.
+        var limit = ConcurrencyLimit(initial: 64, maximum: 256)
+        for index in 0..<1_000 {
+            let latency: Duration = index.isMultiple(of: 2) ? .microseconds(200) : .milliseconds(20)
+            limit.record(.answered(latency: latency), inFlight: limit.limit, now: Int64(index) * 10)
+        }
+        #expect(limit.limit == 256 && limit.slowStart)
+        limit.record(.answered(latency: .milliseconds(30)), inFlight: 256, now: 20_000)
+        #expect(limit.limit < 256, "above the floor and the tolerance, it is")
+    }
 }
