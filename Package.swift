@@ -35,7 +35,9 @@ let package = Package(
             name: "RingbackCore",
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            ],
+            // The event catalog's schemas and examples, one file per resource type.
+            resources: [.copy("Catalog")]
         ),
         // The Store protocol (a Service), its errors, the schema's versions and every statement,
         // written once as SQLStatement values that render for either backend.

@@ -18,6 +18,8 @@ public struct APIConfiguration: Sendable {
     public var metricsText: @Sendable () async -> String = { "" }
     /// The clock of every timestamp the API assigns.
     public var clock: any WallClock
+    /// Refuse published events whose `data` breaks its type's schema (`--validate-events`).
+    public var validateEvents = false
 
     public init(adminTokenHash: String, allowInsecureURLs: Bool, clock: any WallClock) {
         self.adminTokenHash = adminTokenHash
@@ -50,6 +52,8 @@ public struct API: Sendable {
     let configuration: APIConfiguration
     let authenticator: Authenticator
     let validator: WebhookValidator
+    /// The event catalog's schemas and examples.
+    let schemas = EventSchemas.bundled
     let publishedCounter = Counter(label: "ringback_events_published_total")
 
     public init(store: any Store, configuration: APIConfiguration) {

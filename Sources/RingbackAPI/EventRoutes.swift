@@ -9,7 +9,7 @@ extension API {
             Endpoint(.post, "/v1.0/events", .operator) { request, context in
                 let body = try await request.jsonBody(context: context)!
                 let batch = body["events"] != nil
-                let submissions = try Self.submissions(body)
+                let submissions = try Self.submissions(body, schemas: configuration.validateEvents ? schemas : nil)
                 let now = configuration.clock.now
                 let events = submissions.map { submission in
                     NewEvent(id: submission.id ?? EventID.generate(milliseconds: now), customerID: submission.customerID,
@@ -49,11 +49,16 @@ extension API {
     }
 
     /// The events of a single or batch publish body, all valid, or 400/413 naming the bad ones.
-    static func submissions(_ body: JSONValue) throws -> [EventSubmission] {
+    /// The events of a publish request, each valid (and, given `schemas`, each `data` valid
+    /// against its type's schema), or a problem naming every invalid field.
+    static func submissions(_ body: JSONValue, schemas: EventSchemas? = nil) throws -> [EventSubmission] {
         guard case .object = body else { throw Problem.badRequest(field: "body", "must be a JSON object") }
         guard let batch = body["events"] else {
             switch EventValidator.validate(body) {
-            case .success(let submission): return [submission]
+            case .success(let submission):
+                let errors = dataErrors(submission, schemas: schemas, prefix: "")
+                guard errors.isEmpty else { throw Problem.badRequest(ValidationFailure(errors)) }
+                return [submission]
             case .failure(let failure): throw Problem.badRequest(failure)
             }
         }
@@ -65,7 +70,9 @@ extension API {
         var errors: [FieldError] = []
         for (index, value) in values.enumerated() {
             switch EventValidator.validate(value, prefix: "events[\(index)].") {
-            case .success(let submission): submissions.append(submission)
+            case .success(let submission):
+                submissions.append(submission)
+                errors += dataErrors(submission, schemas: schemas, prefix: "events[\(index)].")
             case .failure(let failure): errors += failure.errors
             }
         }
@@ -73,5 +80,12 @@ extension API {
             throw Problem(.badRequest, "the batch was rejected: \(ValidationFailure(errors).summary)", errors: errors)
         }
         return submissions
+    }
+
+    /// Where an event's `data` breaks its type's schema, as field errors (`events[2].data.status`).
+    static func dataErrors(_ submission: EventSubmission, schemas: EventSchemas?, prefix: String) -> [FieldError] {
+        guard let schemas else { return [] }
+        return schemas.violations(of: submission.data, type: submission.type.name, at: prefix + "data")
+            .map { FieldError(field: $0.path, message: $0.message) }
     }
 }

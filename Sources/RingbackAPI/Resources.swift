@@ -268,11 +268,16 @@ struct EventTypeResource: Encodable, Sendable {
     let name: String
     let resourceType: String
     let description: String
+    let schema: JSONValue?
+    let example: JSONValue?
 
-    init(_ type: EventType) {
+    init(_ type: EventType, schemas: EventSchemas) {
+        let entry = schemas[type.name]
         name = type.name
         resourceType = type.resourceType
-        description = type.description
+        description = entry?.description ?? type.description
+        schema = entry?.schema
+        example = entry?.example
     }
 }
 

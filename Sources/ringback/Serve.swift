@@ -27,6 +27,8 @@ struct Serve: AsyncParsableCommand {
     var allowInsecureURLs = false
     @Flag(name: .customLong("allow-private-targets"), help: "Allow deliveries to loopback, private and link-local addresses [env: RINGBACK_ALLOW_PRIVATE_TARGETS]")
     var allowPrivateTargets = false
+    @Flag(name: .customLong("validate-events"), help: "Refuse published events whose data breaks its type's schema [env: RINGBACK_VALIDATE_EVENTS]")
+    var validateEvents = false
     @Option(name: .customLong("trust-ca"), help: "Extra PEM CA bundle trusted for deliveries [env: RINGBACK_TRUST_CA]")
     var trustCA: String?
     @Option(name: .customLong("delivery-lease"), help: "How long a node holds a claimed delivery before others may take it over (default 2 x timeout + 30s) [env: RINGBACK_DELIVERY_LEASE]")
@@ -81,6 +83,7 @@ struct Serve: AsyncParsableCommand {
         var apiConfiguration = APIConfiguration(
             adminTokenHash: CredentialHash.of(adminToken), allowInsecureURLs: settings.allowInsecureURLs, clock: clock)
         apiConfiguration.maxWebhooksPerCustomer = settings.maxWebhooksPerCustomer
+        apiConfiguration.validateEvents = settings.validateEvents
         apiConfiguration.metricsText = {
             var buffer: [UInt8] = []
             registry.emit(into: &buffer)
@@ -155,6 +158,7 @@ struct Serve: AsyncParsableCommand {
             allowPrivateTargets: try OptionValue.toggle(flag: "--allow-private-targets", env: "RINGBACK_ALLOW_PRIVATE_TARGETS",
                                                         given: allowPrivateTargets),
             trustedCAPath: trustedCA,
+            validateEvents: try OptionValue.toggle(flag: "--validate-events", env: "RINGBACK_VALIDATE_EVENTS", given: validateEvents),
             maxInFlight: try OptionValue(flag: "--max-in-flight", env: "RINGBACK_MAX_IN_FLIGHT", given: maxInFlight)
                 .integer(default: 512, range: 1...10_000),
             maxInFlightPerWebhook: try OptionValue(flag: "--max-in-flight-per-webhook", env: "RINGBACK_MAX_IN_FLIGHT_PER_WEBHOOK",
@@ -185,6 +189,7 @@ struct ServeSettings {
     var allowInsecureURLs: Bool
     var allowPrivateTargets: Bool
     var trustedCAPath: String?
+    var validateEvents: Bool
     var maxInFlight: Int
     var maxInFlightPerWebhook: Int
     var maxWebhooksPerCustomer: Int
