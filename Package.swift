@@ -105,7 +105,8 @@ let package = Package(
             resources: [.copy("Resources/openapi.json")]
         ),
         // The CLI: parses options, composes store, sender, dispatcher and server in one
-        // ServiceGroup (serve), or the store and one task (migrate, customers create).
+        // ServiceGroup (serve), or the store and one task (migrate, customers create); simulate
+        // publishes through the API.
         .executableTarget(
             name: "ringback",
             dependencies: [
@@ -116,6 +117,9 @@ let package = Package(
                 "RingbackDelivery",
                 "RingbackAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
