@@ -20,6 +20,14 @@ public struct APIConfiguration: Sendable {
     public var clock: any WallClock
     /// Refuse published events whose `data` breaks its type's schema (`--validate-events`).
     public var validateEvents = false
+    /// Live event streams open at once on this node (`--max-streams`).
+    public var maxStreams = 100
+    /// How long a quiet stream waits before a keep-alive comment.
+    public var streamHeartbeat: Duration = .seconds(15)
+    /// Events a stream holds for a reader that is slower than the events come.
+    public var streamBuffer = 1000
+    /// How long a stream's buffer may stay full before its reader is cut (`event: overflow`).
+    public var streamPatience: Duration = .seconds(10)
 
     public init(adminTokenHash: String, allowInsecureURLs: Bool, clock: any WallClock) {
         self.adminTokenHash = adminTokenHash
@@ -54,6 +62,7 @@ public struct API: Sendable {
     let validator: WebhookValidator
     /// The event catalog's schemas and examples.
     let schemas = EventSchemas.bundled
+    let streams = StreamSlots()
     let publishedCounter = Counter(label: "ringback_events_published_total")
 
     public init(store: any Store, configuration: APIConfiguration) {
@@ -64,7 +73,7 @@ public struct API: Sendable {
     }
 
     var endpoints: [Endpoint] {
-        operationEndpoints + customerEndpoints + webhookEndpoints + eventTypeEndpoints + eventEndpoints + deliveryEndpoints
+        operationEndpoints + customerEndpoints + webhookEndpoints + eventTypeEndpoints + eventStreamEndpoints + eventEndpoints + deliveryEndpoints
     }
 
     /// Every registered route.

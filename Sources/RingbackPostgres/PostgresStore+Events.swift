@@ -27,12 +27,30 @@ extension PostgresStore {
                     .map { PublishPlan.lane($0.text("webhook_id"), $0.text("resource_key")) })
                 deliveries = plan.deliveries(created: created, subscriptions: subscriptions, busy: busy)
                 try await connection.execute(EventSQL.insertDeliveries(deliveries), logger: logger)
-                try await Self.notify(connection, logger: logger)
             }
+            // Other nodes' dispatchers and live streams look when this commits.
+            if !created.isEmpty { try await Self.notify(connection, logger: logger) }
             return (plan.results(created: created, existing: existing, deliveries: deliveries), deliveries.count)
         }
         if deliveries > 0 { wakeups.signal() }
+        if results.contains(where: \.created) { commits.signal() }
         return results
+    }
+
+    public func streamEvents(customerID: UUID, after position: StreamPosition, limit: Int) async throws -> StreamBatch {
+        makeStreamBatch(try await rows(EventSQL.stream(customerID: customerID, after: position, limit: limit)))
+    }
+
+    public func streamPosition(customerID: UUID, eventID: String) async throws -> StreamPosition? {
+        try await rows(EventSQL.position(customerID: customerID, id: eventID)).first
+            .map { StreamPosition(txid: $0.integer("txid"), seq: $0.integer("seq")) }
+    }
+
+    /// Before the oldest open transaction: events committed from now on (and perhaps a few just
+    /// before) come after it.
+    public func streamHead(customerID: UUID) async throws -> StreamPosition {
+        let horizon = try await rows(EventSQL.horizon).first?.integer("xmin") ?? 0
+        return StreamPosition(txid: horizon - 1, seq: Int64.max)
     }
 
     public func listEvents(customerID: UUID, type: String?, resourceID: String?, _ page: PageRequest) async throws -> Page<Event> {
@@ -56,6 +74,7 @@ extension PostgresStore {
             return test.id
         }
         wakeups.signal()
+        commits.signal()
         return id
     }
 }

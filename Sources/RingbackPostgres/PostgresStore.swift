@@ -16,6 +16,7 @@ public final class PostgresStore: Store {
     let client: PostgresClient
     let logger: Logger
     public let wakeups = WakeSignal()
+    public let commits = Broadcast()
     private let readiness = Readiness()
 
     /// - Parameter url: `postgres://USER:PASS@HOST:PORT/DB`, with `?sslmode=disable|prefer|require`
@@ -98,7 +99,11 @@ public final class PostgresStore: Store {
                         failures = 0
                         // Anything committed while not listening may be due now.
                         self.wakeups.signal()
-                        for try await _ in notifications { self.wakeups.signal() }
+                        self.commits.signal()
+                        for try await _ in notifications {
+                            self.wakeups.signal()
+                            self.commits.signal()
+                        }
                     }
                 }
             } catch {

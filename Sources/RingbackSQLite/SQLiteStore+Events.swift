@@ -26,7 +26,25 @@ extension SQLiteStore {
             return (plan.results(created: created, existing: existing, deliveries: deliveries), deliveries.count)
         }
         if deliveries > 0 { wakeups.signal() }
+        if results.contains(where: \.created) { commits.signal() }
         return results
+    }
+
+    public func streamEvents(customerID: UUID, after position: StreamPosition, limit: Int) async throws -> StreamBatch {
+        try await read { db in makeStreamBatch(try db.rows(EventSQL.stream(customerID: customerID, after: position, limit: limit))) }
+    }
+
+    public func streamPosition(customerID: UUID, eventID: String) async throws -> StreamPosition? {
+        try await read { db in
+            try db.rows(EventSQL.position(customerID: customerID, id: eventID)).first
+                .map { StreamPosition(txid: $0.integer("txid"), seq: $0.integer("seq")) }
+        }
+    }
+
+    public func streamHead(customerID: UUID) async throws -> StreamPosition {
+        try await read { db in
+            StreamPosition(txid: 0, seq: try db.rows(EventSQL.head(customerID: customerID)).first?.integer("seq") ?? 0)
+        }
     }
 
     public func listEvents(customerID: UUID, type: String?, resourceID: String?, _ page: PageRequest) async throws -> Page<Event> {
@@ -50,6 +68,7 @@ extension SQLiteStore {
             return try Self.insertTest(db, event, webhookID: webhookID, status: row["status"])
         }
         wakeups.signal()
+        commits.signal()
         return delivery
     }
 

@@ -11,6 +11,7 @@ public final class SQLiteStore: Store {
     let pool: DatabasePool
     private let writer: GroupCommit
     public let wakeups = WakeSignal()
+    public let commits = Broadcast()
     private let readiness = Readiness()
     private let closed = Mutex(false)
     private let lock: FileLock

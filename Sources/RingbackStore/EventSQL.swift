@@ -30,9 +30,10 @@ package enum EventSQL {
                  .integer(event.createdAt)]
             })
         return """
-            INSERT INTO events (id, customer_id, type, resource_type, resource_id, body, created_at)
+            INSERT INTO events (id, customer_id, type, resource_type, resource_id, body, created_at, txid)
             SELECT o.id, o.customer_id, o.type, o.resource_type, o.resource_id,
-                   \(postgres: "convert_to(o.body, 'UTF8')", sqlite: "CAST(o.body AS BLOB)"), o.created_at
+                   \(postgres: "convert_to(o.body, 'UTF8')", sqlite: "CAST(o.body AS BLOB)"), o.created_at,
+                   \(postgres: "pg_current_xact_id()::text::bigint", sqlite: "0")
             FROM \(rows, as: "o") WHERE true ORDER BY o.n
             ON CONFLICT (customer_id, id) DO NOTHING
             RETURNING seq, customer_id, id
@@ -79,6 +80,33 @@ package enum EventSQL {
         if let resourceID { statement += " AND e.resource_id = \(resourceID)" }
         return statement + " ORDER BY e.seq DESC LIMIT \(page.size + 1)"
     }
+
+    /// A customer's events after `position` in stream order, with whether each can be read yet:
+    /// on PostgreSQL an event is readable once every transaction older than its own has ended,
+    /// so that none can still commit an event before it.
+    package static func stream(customerID: UUID, after position: StreamPosition, limit: Int) -> SQLStatement {
+        """
+        SELECT \(sql: StoredSQL.event("e")), e.txid,
+               \(postgres: "CASE WHEN e.txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint THEN 1 ELSE 0 END",
+                     sqlite: "1") AS readable
+        FROM events e
+        WHERE e.customer_id = \(customerID) AND (e.txid > \(position.txid) OR (e.txid = \(position.txid) AND e.seq > \(position.seq)))
+        ORDER BY e.txid, e.seq LIMIT \(limit)
+        """
+    }
+
+    /// Where an event of the customer is in stream order.
+    package static func position(customerID: UUID, id: String) -> SQLStatement {
+        "SELECT txid, seq FROM events WHERE customer_id = \(customerID) AND id = \(id)"
+    }
+
+    /// SQLite: the last event of the customer (commits are in `seq` order).
+    package static func head(customerID: UUID) -> SQLStatement {
+        "SELECT COALESCE(MAX(seq), 0) AS seq FROM events WHERE customer_id = \(customerID)"
+    }
+
+    /// PostgreSQL: the oldest transaction still open; every event of an older one is committed.
+    package static let horizon: SQLStatement = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin"
 
     package static func one(customerID: UUID, id: String) -> SQLStatement {
         "SELECT \(sql: StoredSQL.event("e")) FROM events e WHERE e.customer_id = \(customerID) AND e.id = \(id)"

@@ -19,7 +19,7 @@ package enum Schema {
 
     /// Every version, in order, with its statements.
     package static func versions(_ d: Dialect) -> [(version: Int64, statements: [String])] {
-        [(1, version1(d)), (2, version2(d))]
+        [(1, version1(d)), (2, version2(d)), (3, version3(d))]
     }
 
     static func version1(_ d: Dialect) -> [String] {
@@ -143,6 +143,16 @@ package enum Schema {
             // Attempts recorded before codes existed get the code their text names.
             "UPDATE attempts SET error_code = \(codeOf("error")) WHERE error IS NOT NULL",
             "UPDATE deliveries SET last_error_code = \(codeOf("last_error")) WHERE last_error IS NOT NULL",
+        ]
+    }
+
+    /// The live event stream (contract section 15): each event's transaction id on PostgreSQL
+    /// (0 on SQLite, whose single writer commits in `seq` order), so that streams read events in
+    /// an order no later commit can come before.
+    static func version3(_ d: Dialect) -> [String] {
+        [
+            "ALTER TABLE events ADD COLUMN txid \(d.integer) NOT NULL DEFAULT 0",
+            "CREATE INDEX events_stream ON events(customer_id, txid, seq)",
         ]
     }
 

@@ -16,6 +16,9 @@ public protocol Store: Service {
     /// Signals that fire when deliveries may have become due (commits of this store).
     var wakeups: WakeSignal { get }
 
+    /// Signals that fire when events were committed (on PostgreSQL, by any node).
+    var commits: Broadcast { get }
+
     /// Whether the database answers.
     func ping() async throws
 
@@ -43,6 +46,13 @@ public protocol Store: Service {
     func deleteWebhook(customerID: UUID, id: UUID) async throws -> Webhook
 
     // MARK: Events
+
+    /// The customer's events after `position`, in stream order (at most `limit`; contract section 15).
+    func streamEvents(customerID: UUID, after position: StreamPosition, limit: Int) async throws -> StreamBatch
+    /// Where the customer's event `id` is in the stream, or nil if it has no such event.
+    func streamPosition(customerID: UUID, eventID: String) async throws -> StreamPosition?
+    /// The position after every event of the customer stored now.
+    func streamHead(customerID: UUID) async throws -> StreamPosition
 
     /// Stores the events and one delivery per matching active webhook, all or nothing.
     /// An event whose id the customer already used is returned as it was, with `created == false`.

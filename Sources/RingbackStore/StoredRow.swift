@@ -74,3 +74,14 @@ extension StoredRow {
 package func makePage<Row: StoredRow, T>(_ rows: [Row], size: Int, _ decode: (Row) -> T) -> Page<T> {
     Page(items: rows.prefix(size).map(decode), next: rows.count > size ? rows[size - 1].integer("seq") : nil)
 }
+
+/// A stream's batch from rows of `EventSQL.stream`: the readable events up to the first that is
+/// not readable yet.
+package func makeStreamBatch<Row: StoredRow>(_ rows: [Row]) -> StreamBatch {
+    var events: [(event: Event, position: StreamPosition)] = []
+    for row in rows {
+        guard row.integer("readable") == 1 else { return StreamBatch(events: events, blocked: true) }
+        events.append((row.event, StreamPosition(txid: row.integer("txid"), seq: row.integer("seq"))))
+    }
+    return StreamBatch(events: events, blocked: false)
+}

@@ -39,6 +39,8 @@ struct Serve: AsyncParsableCommand {
     var maxInFlightPerWebhook: String?
     @Option(name: .customLong("max-webhooks-per-customer"), help: "Webhooks one customer may have (default 100) [env: RINGBACK_MAX_WEBHOOKS_PER_CUSTOMER]")
     var maxWebhooksPerCustomer: String?
+    @Option(name: .customLong("max-streams"), help: "Live event streams open at once on this node (default 100) [env: RINGBACK_MAX_STREAMS]")
+    var maxStreams: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info) [env: RINGBACK_LOG_LEVEL]")
     var logLevel: String?
 
@@ -83,6 +85,7 @@ struct Serve: AsyncParsableCommand {
         var apiConfiguration = APIConfiguration(
             adminTokenHash: CredentialHash.of(adminToken), allowInsecureURLs: settings.allowInsecureURLs, clock: clock)
         apiConfiguration.maxWebhooksPerCustomer = settings.maxWebhooksPerCustomer
+        apiConfiguration.maxStreams = settings.maxStreams
         apiConfiguration.validateEvents = settings.validateEvents
         apiConfiguration.metricsText = {
             var buffer: [UInt8] = []
@@ -165,6 +168,8 @@ struct Serve: AsyncParsableCommand {
                                                    given: maxInFlightPerWebhook).integer(default: 256, range: 1...10_000),
             maxWebhooksPerCustomer: try OptionValue(flag: "--max-webhooks-per-customer", env: "RINGBACK_MAX_WEBHOOKS_PER_CUSTOMER",
                                                     given: maxWebhooksPerCustomer).integer(default: 100, range: 1...1_000_000),
+            maxStreams: try OptionValue(flag: "--max-streams", env: "RINGBACK_MAX_STREAMS", given: maxStreams)
+                .integer(default: 100, range: 1...100_000),
             logLevel: try Self.level(OptionValue(flag: "--log-level", env: "RINGBACK_LOG_LEVEL", given: logLevel))
         )
     }
@@ -193,5 +198,6 @@ struct ServeSettings {
     var maxInFlight: Int
     var maxInFlightPerWebhook: Int
     var maxWebhooksPerCustomer: Int
+    var maxStreams: Int
     var logLevel: Logger.Level
 }

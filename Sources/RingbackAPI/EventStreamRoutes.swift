@@ -1,0 +1,243 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Metrics
+import NIOCore
+import RingbackCore
+import RingbackStore
+import ServiceLifecycle
+import Synchronization
+
+/// `GET /v1.0/events/stream` (contract section 15): a customer's events as Server-Sent Events,
+/// as they commit, in stream order; `Last-Event-ID` resumes after an event with no gap and no
+/// duplicate. Each stream reads the store itself (woken by commits, on PostgreSQL by any node's),
+/// so a slow reader holds only its own place: it never slows publishing, delivery or other
+/// streams. A reader whose buffer stays full for `streamPatience` has fallen behind: it is told
+/// (`event: overflow` with the last id queued before) and cut, and resumes from there.
+extension API {
+    var eventStreamEndpoints: [Endpoint] {
+        [
+            Endpoint(.get, "/v1.0/events/stream", .customer) { request, context in
+                let customerID = try context.customerID
+                let filters = try Self.streamFilters(try request.query("event_types"))
+                let resumeFrom = try request.query("last_event_id") ?? request.headers[HTTPField.Name("Last-Event-ID")!]
+                let start: StreamPosition
+                if let resumeFrom {
+                    guard EventID.isValidClientID(resumeFrom),
+                          let position = try await store.streamPosition(customerID: customerID, eventID: resumeFrom)
+                    else { throw Problem.badRequest(field: "last_event_id", "is not an event of yours") }
+                    start = position
+                } else {
+                    start = try await store.streamHead(customerID: customerID)
+                }
+                guard let slot = streams.open(limit: configuration.maxStreams) else {
+                    throw Problem(.serviceUnavailable, "too many open event streams (--max-streams \(configuration.maxStreams))")
+                }
+                let stream = EventStream(store: store, customerID: customerID, filters: filters, start: start,
+                                         lastSent: resumeFrom, configuration: configuration, slot: slot)
+                var headers = HTTPFields()
+                headers[.contentType] = "text/event-stream"
+                headers[.cacheControl] = "no-cache"
+                headers[HTTPField.Name("X-Accel-Buffering")!] = "no"
+                return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+                    try await stream.run(into: &writer)
+                })
+            },
+        ]
+    }
+
+    /// `event_types`: a comma-separated list with the syntax of a webhook's (`call.*`, `*`, names).
+    static func streamFilters(_ text: String?) throws -> [String] {
+        guard let text, !text.isEmpty else { return [] }
+        let filters = text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        for filter in filters where EventTypeFilter(filter) == nil {
+            throw Problem.badRequest(field: "event_types", "'\(filter)' is not an event type, resource.* or *")
+        }
+        return filters
+    }
+}
+
+/// The open streams of this node, bounded by `--max-streams`.
+final class StreamSlots: Sendable {
+    private let open = Mutex(0)
+    private let gauge = Gauge(label: "ringback_event_streams_open")
+
+    /// A slot, or nil when `limit` are open. The slot is given back when it is released.
+    func open(limit: Int) -> Slot? {
+        let count = open.withLock { count -> Int? in
+            guard count < limit else { return nil }
+            count += 1
+            return count
+        }
+        guard let count else { return nil }
+        gauge.record(count)
+        return Slot(owner: self)
+    }
+
+    fileprivate func close() {
+        gauge.record(open.withLock { count in
+            count -= 1
+            return count
+        })
+    }
+
+    /// One open stream; closing it twice (or dropping it) counts once.
+    final class Slot: Sendable {
+        private let owner: StreamSlots
+        private let closed = Atomic(false)
+
+        init(owner: StreamSlots) {
+            self.owner = owner
+        }
+
+        func close() {
+            if !closed.exchange(true, ordering: .relaxed) { owner.close() }
+        }
+
+        deinit { close() }
+    }
+}
+
+/// One client's stream: a reader of the store feeding a bounded buffer, and the response writer
+/// draining it.
+struct EventStream: Sendable {
+    let store: any Store
+    let customerID: UUID
+    let filters: [String]
+    let start: StreamPosition
+    let lastSent: String?
+    let configuration: APIConfiguration
+    let slot: StreamSlots.Slot
+
+    static let batch = 200
+
+    func run(into writer: inout any ResponseBodyWriter) async throws {
+        let (chunks, continuation) = AsyncStream.makeStream(of: ByteBuffer.self)
+        let queue = Queue(continuation: continuation, capacity: configuration.streamBuffer)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                defer {
+                    slot.close()
+                    continuation.finish()
+                }
+                // A stopping server ends its streams; their clients resume elsewhere.
+                try? await cancelWhenGracefulShutdown { await self.read(into: queue) }
+            }
+            var hello = ByteBuffer()
+            hello.writeString(": ringback event stream\nretry: 1000\n\n")
+            try await writer.write(hello)
+            for await chunk in chunks {
+                try await writer.write(chunk)
+                queue.written()
+            }
+            group.cancelAll()
+        }
+        try await writer.finish(nil)
+    }
+
+    /// What the reader of the store has queued and the writer not yet written: at most
+    /// `capacity` chunks, and one more for the news of an overflow.
+    final class Queue: Sendable {
+        let continuation: AsyncStream<ByteBuffer>.Continuation
+        let capacity: Int
+        private let queued = Mutex(0)
+        private let room = Broadcast()
+
+        init(continuation: AsyncStream<ByteBuffer>.Continuation, capacity: Int) {
+            self.continuation = continuation
+            self.capacity = max(1, capacity)
+        }
+
+        /// Queues `chunk` once there is room, waiting at most `patience`; false when the writer
+        /// did not make room in time (the reader has fallen a whole buffer behind).
+        func put(_ chunk: ByteBuffer, patience: Duration) async -> Bool {
+            let deadline = ContinuousClock.now + patience
+            while true {
+                let seen = room.generation
+                let full = queued.withLock { count -> Bool in
+                    guard count < capacity else { return true }
+                    count += 1
+                    return false
+                }
+                if !full {
+                    continuation.yield(chunk)
+                    return true
+                }
+                guard ContinuousClock.now < deadline, !Task.isCancelled else { return false }
+                await room.wait(after: seen, timeout: deadline - .now)
+            }
+        }
+
+        /// The last chunk, past the capacity: the reader is cut after it.
+        func putLast(_ chunk: ByteBuffer) {
+            continuation.yield(chunk)
+        }
+
+        func written() {
+            queued.withLock { $0 -= 1 }
+            room.signal()
+        }
+    }
+
+    /// Reads events after the start position and queues them, with keep-alives, until
+    /// cancelled, the store fails, or the reader falls a whole buffer behind.
+    func read(into queue: Queue) async {
+        var position = start
+        var lastQueued = lastSent
+        var lastWrite = ContinuousClock.now
+        func overflow() {
+            var chunk = ByteBuffer()
+            let last = lastQueued.map { "\"" + $0 + "\"" } ?? "null"
+            chunk.writeString("event: overflow\ndata: {\"last_event_id\":\(last)}\n\n")
+            queue.putLast(chunk)
+        }
+        while !Task.isCancelled {
+            let seen = store.commits.generation
+            let batch: StreamBatch
+            do {
+                batch = try await store.streamEvents(customerID: customerID, after: position, limit: Self.batch)
+            } catch {
+                return
+            }
+            for (event, at) in batch.events {
+                position = at
+                guard matches(event.type) else { continue }
+                var chunk = ByteBuffer()
+                chunk.writeString("id: \(event.id)\nevent: \(event.type)\ndata: ")
+                chunk.writeBytes(event.body)
+                chunk.writeString("\n\n")
+                guard await queue.put(chunk, patience: configuration.streamPatience) else {
+                    if !Task.isCancelled { overflow() }
+                    return
+                }
+                lastQueued = event.id
+                lastWrite = .now
+            }
+            if batch.events.count == Self.batch { continue }
+            if batch.blocked {
+                // An older transaction is still open on PostgreSQL: look again shortly.
+                try? await Task.sleep(for: .milliseconds(20))
+                continue
+            }
+            let beat = lastWrite + configuration.streamHeartbeat
+            if ContinuousClock.now >= beat {
+                var comment = ByteBuffer()
+                comment.writeString(": keep-alive\n\n")
+                guard await queue.put(comment, patience: configuration.streamPatience) else {
+                    if !Task.isCancelled { overflow() }
+                    return
+                }
+                lastWrite = .now
+                continue
+            }
+            await store.commits.wait(after: seen, timeout: beat - .now)
+        }
+    }
+
+    func matches(_ type: String) -> Bool {
+        guard !filters.isEmpty else { return true }
+        guard let eventType = EventCatalog.eventType(named: type) else { return false }
+        return EventTypeFilter.anyMatches(filters, eventType)
+    }
+}

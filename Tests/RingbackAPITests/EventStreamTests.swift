@@ -1,0 +1,253 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import NIOCore
+import NIOPosix
+import RingbackAPI
+import RingbackCore
+import RingbackTestSupport
+import Synchronization
+import Testing
+
+/// A client of `/v1.0/events/stream` that collects what arrives.
+final class StreamReader: Sendable {
+    struct State {
+        var events: [ServerSentEvent] = []
+        var comments = 0
+        var ended = false
+        var status = 0
+    }
+
+    let state = Mutex(State())
+    let task: Mutex<Task<Void, Never>?> = Mutex(nil)
+
+    var events: [ServerSentEvent] { state.withLock { $0.events } }
+
+    static func open(port: Int, query: String, headers: [(String, String)] = []) -> StreamReader {
+        let reader = StreamReader()
+        reader.task.withLock {
+            $0 = Task {
+                var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1.0/events/stream?\(query)")
+                for (name, value) in headers { request.headers.add(name: name, value: value) }
+                var parser = ServerSentEventParser()
+                do {
+                    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(600))
+                    reader.state.withLock { $0.status = Int(response.status.code) }
+                    for try await buffer in response.body {
+                        let text = String(buffer: buffer)
+                        let comments = text.split(separator: "\n").filter { $0.hasPrefix(":") }.count
+                        let events = try parser.feed(buffer.readableBytesView)
+                        reader.state.withLock {
+                            $0.events += events
+                            $0.comments += comments
+                        }
+                    }
+                } catch {}
+                reader.state.withLock { $0.ended = true }
+            }
+        }
+        return reader
+    }
+
+    func close() {
+        task.withLock { $0?.cancel() }
+    }
+
+    func wait(sourceLocation: SourceLocation = #_sourceLocation, _ condition: (State) -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !condition(state.withLock { $0 }) {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("the stream did not get there: \(state.withLock { ($0.events.count, $0.comments, $0.ended) })",
+                             sourceLocation: sourceLocation)
+                throw CancellationError()
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+}
+
+/// Contract section 15: the live stream of a customer's events.
+@Suite struct EventStreamTests {
+    /// Publishes `count` events in batches of `batch`, alternating call and message types,
+    /// answering their ids in order.
+    static func publish(_ api: APIHarness, _ customer: TestCustomer, count: Int, batch: Int = 10, prefix: String) async throws -> [(id: String, type: String)] {
+        var published: [(id: String, type: String)] = []
+        var index = 0
+        while index < count {
+            let events = (index..<min(count, index + batch)).map { n -> (String, String) in
+                ("\(prefix)-\(n)", n.isMultiple(of: 3) ? "message_created" : "call_hangup")
+            }
+            let body = events.map { #"{"id":"\#($0.0)","customer_id":"\#(customer.id)","type":"\#($0.1)","data":{"id":"r\#($0.0)"}}"# }
+            let reply = try await api.admin(.post, "/v1.0/events", json: #"{"events":[\#(body.joined(separator: ","))]}"#)
+            try #require(reply.status == .accepted, "\(reply.raw)")
+            published += events.map { (id: $0.0, type: $0.1) }
+            index += batch
+        }
+        return published
+    }
+
+    @Test(arguments: Backend.allCases)
+    func liveEventsArriveInOrderAndAResumeLosesAndRepeatsNothing(_ backend: Backend) async throws {
+        try await APIHarness.run(backend: backend) { api in
+            let port = try #require(api.client.port)
+            let customer = try await api.customer()
+            let other = try await api.customer("other")
+            _ = try await Self.publish(api, customer, count: 5, prefix: "before")
+
+            let live = StreamReader.open(port: port, query: "accesskey=\(customer.token)")
+            defer { live.close() }
+            let calls = StreamReader.open(port: port, query: "accesskey=\(customer.token)&event_types=call.*")
+            defer { calls.close() }
+            try await live.wait { $0.comments > 0 }
+            try await calls.wait { $0.comments > 0 }
+            // Published concurrently, in batches, for two customers.
+            async let mine = Self.publish(api, customer, count: 120, batch: 7, prefix: "live")
+            async let theirs = Self.publish(api, other, count: 50, batch: 5, prefix: "other")
+            let published = try await mine
+            _ = try await theirs
+            try await live.wait { $0.events.count >= 120 }
+            let received = live.events
+            #expect(received.map(\.id) == published.map(\.id), "what was published since, in order, nothing else")
+            #expect(received.map(\.event) == published.map(\.type))
+            let body = try JSONParser.parse(Array(received[0].data.utf8))
+            #expect(body["id"] == .string(published[0].id) && body["type"] == .string(published[0].type))
+            #expect(body["data"]?["id"] == .string("r" + published[0].id), "the body of a delivery")
+            let expectedCalls = published.filter { $0.type == "call_hangup" }
+            try await calls.wait { $0.events.count >= expectedCalls.count }
+            #expect(calls.events.map(\.id) == expectedCalls.map(\.id))
+
+            // Resuming after any event gives exactly what followed it.
+            for cut in [0, 1, 41, 118, 119] {
+                let resumed = StreamReader.open(port: port, query: "accesskey=\(customer.token)",
+                                                headers: [("Last-Event-ID", published[cut].id)])
+                defer { resumed.close() }
+                try await resumed.wait { $0.events.count >= 119 - cut }
+                #expect(resumed.events.map(\.id) == published[(cut + 1)...].map(\.id), "after \(cut)")
+                try await resumed.wait { _ in true }
+            }
+            // And then it is live.
+            let tail = StreamReader.open(port: port, query: "accesskey=\(customer.token)&last_event_id=\(published[100].id)")
+            defer { tail.close() }
+            try await tail.wait { $0.events.count >= 19 }
+            let more = try await Self.publish(api, customer, count: 3, prefix: "after")
+            try await tail.wait { $0.events.count >= 22 }
+            #expect(tail.events.map(\.id) == published[101...].map(\.id) + more.map(\.id))
+        }
+    }
+
+    @Test func quietStreamsGetKeepAlivesAndTheNumberOfStreamsIsBounded() async throws {
+        try await APIHarness.run(configure: {
+            $0.streamHeartbeat = .milliseconds(100)
+            $0.maxStreams = 2
+        }) { api in
+            let port = try #require(api.client.port)
+            let customer = try await api.customer()
+            let first = StreamReader.open(port: port, query: "accesskey=\(customer.token)")
+            let second = StreamReader.open(port: port, query: "accesskey=\(customer.token)")
+            defer { second.close() }
+            try await first.wait { $0.comments >= 4 }
+            try await second.wait { $0.comments >= 1 }
+            let refused = try await api.call(.get, "/v1.0/events/stream", token: customer.token)
+            refused.expectProblem(.serviceUnavailable)
+            #expect(refused.raw.contains("--max-streams"))
+            first.close()
+            try await first.wait { $0.ended }
+            try await api.eventually("a closed stream gives its place back") {
+                let third = StreamReader.open(port: port, query: "accesskey=\(customer.token)")
+                defer { third.close() }
+                try await third.wait { $0.status != 0 || $0.ended }
+                return third.state.withLock { $0.status } == 200
+            }
+        }
+    }
+
+    @Test func badRequestsAreRefusedClearly() async throws {
+        try await APIHarness.run { api in
+            let customer = try await api.customer()
+            let other = try await api.customer("other")
+            _ = try await Self.publish(api, other, count: 1, prefix: "theirs")
+            for query in ["event_types=call.*,nothing", "event_types=webhook_test", "event_types=,"] {
+                try await api.call(.get, "/v1.0/events/stream?\(query)", token: customer.token)
+                    .expectProblem(.badRequest, fields: ["event_types"])
+            }
+            for id in ["theirs-0", "no-such-event", "bad id"] {
+                let encoded = id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? id
+                try await api.call(.get, "/v1.0/events/stream?last_event_id=\(encoded)", token: customer.token)
+                    .expectProblem(.badRequest, fields: ["last_event_id"])
+            }
+            try await api.call(.get, "/v1.0/events/stream").expectProblem(.unauthorized)
+            try await api.admin(.get, "/v1.0/events/stream").expectProblem(.forbidden)
+        }
+    }
+
+    /// A reader that stops reading is cut once its buffer is full, told where it was; nobody
+    /// else notices: deliveries and other streams go on.
+    @Test func aReaderThatStopsReadingIsCutWithoutSlowingDeliveries() async throws {
+        try await Receiver.run { receiver in
+            try await APIHarness.run(allowInsecureURLs: true, engine: .init(), configure: {
+                $0.streamBuffer = 100
+                $0.streamPatience = .seconds(2)
+                $0.maxStreams = 2
+            }) { api in
+                let port = try #require(api.client.port)
+                let customer = try await api.customer()
+                _ = try await api.webhook(customer, url: receiver.url("/hook"), eventTypes: #"["*"]"#)
+                // A raw connection that asks for the stream and never reads a byte.
+                let collected = Collector()
+                let stuck = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                    .channelOption(.socketOption(.so_rcvbuf), value: 4096)
+                    .channelOption(.autoRead, value: false)
+                    .channelInitializer { $0.pipeline.addHandler(collected) }
+                    .connect(host: "127.0.0.1", port: port).get()
+                defer { stuck.close(promise: nil) }
+                try await stuck.writeAndFlush(ByteBuffer(string:
+                    "GET /v1.0/events/stream?accesskey=\(customer.token) HTTP/1.1\r\nHost: x\r\n\r\n")).get()
+                let watcher = StreamReader.open(port: port, query: "accesskey=\(customer.token)")
+                defer { watcher.close() }
+                try await watcher.wait { $0.comments > 0 }
+                // Big events fill the socket's buffers quickly.
+                let padding = String(repeating: "x", count: 16_000)
+                var published = 0
+                while published < 2_000 {
+                    let body = (published..<published + 50).map {
+                        #"{"customer_id":"\#(customer.id)","type":"call_hangup","data":{"id":"r\#($0)","pad":"\#(padding)"}}"#
+                    }
+                    try #require(try await api.admin(.post, "/v1.0/events", json: #"{"events":[\#(body.joined(separator: ","))]}"#)
+                        .status == .accepted)
+                    published += 50
+                }
+                // Its place is given back: with two streams at most, a third opens.
+                try await api.eventually(timeout: .seconds(30), "the stuck stream was cut") {
+                    let third = StreamReader.open(port: port, query: "accesskey=\(customer.token)")
+                    defer { third.close() }
+                    try await third.wait { $0.status != 0 || $0.ended }
+                    return third.state.withLock { $0.status } == 200
+                }
+                // Reading at last, it finds every event it was sent, then where to resume.
+                try await stuck.setOption(.autoRead, value: true).get()
+                try await api.eventually(timeout: .seconds(30), "the overflow news") { collected.text.contains("event: overflow") }
+                // (As Swift strings, CR LF is one character: the chunked framing's line ends go first.)
+                let text = collected.text.replacingOccurrences(of: "\r\n", with: "\n")
+                let news = try #require(text.range(of: "event: overflow\ndata: {\"last_event_id\":\""))
+                let lastSent = text[..<news.lowerBound].components(separatedBy: "\nid: ").last?.prefix { $0 != "\n" }
+                #expect(text[news.upperBound...].hasPrefix((lastSent ?? "?") + "\"}"),
+                        "the overflow names the last id sent: \(lastSent ?? "?") vs \(text[news.upperBound...].prefix(40))")
+                try await watcher.wait { $0.events.count >= 2_000 }
+                try await receiver.wait(for: 2_000, at: "/hook", timeout: .seconds(60))
+            }
+        }
+    }
+}
+
+/// Keeps every byte a raw connection receives.
+final class Collector: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    private let bytes = Mutex<[UInt8]>([])
+
+    var text: String { String(decoding: bytes.withLock { $0 }, as: UTF8.self) }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        bytes.withLock { $0 += buffer.readableBytesView }
+    }
+}
