@@ -148,6 +148,7 @@ let package = Package(
             name: "RingbackTestSupport",
             dependencies: [
                 "RingbackCore", "RingbackStore", "RingbackSQLite", "RingbackPostgres",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -9,63 +9,6 @@ import RingbackTestSupport
 import Synchronization
 import Testing
 
-/// A client of `/v1.0/events/stream` that collects what arrives.
-final class StreamReader: Sendable {
-    struct State {
-        var events: [ServerSentEvent] = []
-        var comments = 0
-        var ended = false
-        var status = 0
-    }
-
-    let state = Mutex(State())
-    let task: Mutex<Task<Void, Never>?> = Mutex(nil)
-
-    var events: [ServerSentEvent] { state.withLock { $0.events } }
-
-    static func open(port: Int, query: String, headers: [(String, String)] = []) -> StreamReader {
-        let reader = StreamReader()
-        reader.task.withLock {
-            $0 = Task {
-                var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1.0/events/stream?\(query)")
-                for (name, value) in headers { request.headers.add(name: name, value: value) }
-                var parser = ServerSentEventParser()
-                do {
-                    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(600))
-                    reader.state.withLock { $0.status = Int(response.status.code) }
-                    for try await buffer in response.body {
-                        let text = String(buffer: buffer)
-                        let comments = text.split(separator: "\n").filter { $0.hasPrefix(":") }.count
-                        let events = try parser.feed(buffer.readableBytesView)
-                        reader.state.withLock {
-                            $0.events += events
-                            $0.comments += comments
-                        }
-                    }
-                } catch {}
-                reader.state.withLock { $0.ended = true }
-            }
-        }
-        return reader
-    }
-
-    func close() {
-        task.withLock { $0?.cancel() }
-    }
-
-    func wait(sourceLocation: SourceLocation = #_sourceLocation, _ condition: (State) -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(30)
-        while !condition(state.withLock { $0 }) {
-            guard ContinuousClock.now < deadline else {
-                Issue.record("the stream did not get there: \(state.withLock { ($0.events.count, $0.comments, $0.ended) })",
-                             sourceLocation: sourceLocation)
-                throw CancellationError()
-            }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-    }
-}
-
 /// Contract section 15: the live stream of a customer's events.
 @Suite struct EventStreamTests {
     /// Publishes `count` events in batches of `batch`, alternating call and message types,
