@@ -28,6 +28,16 @@ public enum WebhookSigner {
         return "sha256=" + mac.hexString
     }
 
+    /// The headers that identify and sign a delivery: `webhook-id` (the event's id, which
+    /// receivers de-duplicate by), `webhook-timestamp` (seconds), `webhook-signature` (one entry
+    /// per secret in `secrets`) and `X-VoIPBIN-Signature` (with `current`).
+    public static func headers(secrets: [WebhookSecret], current: WebhookSecret, id: String, timestamp: Int64,
+                               body: [UInt8]) -> [(name: String, value: String)] {
+        [("webhook-id", id), ("webhook-timestamp", String(timestamp)),
+         ("webhook-signature", standardHeader(secrets: secrets, id: id, timestamp: timestamp, body: body)),
+         ("X-VoIPBIN-Signature", voipbinHeader(secret: current, body: body))]
+    }
+
     /// Verifies a `webhook-signature` header as a receiver would (any entry may match).
     public static func verify(header: String, secret: WebhookSecret, id: String, timestamp: Int64, body: [UInt8]) -> Bool {
         let expected = standardSignature(secret: secret, id: id, timestamp: timestamp, body: body)

@@ -337,11 +337,10 @@ public final class Dispatcher: Service, Sendable {
         headers.reserveCapacity(6 + webhook.headers.count)
         headers.add(name: "Content-Type", value: "application/json")
         headers.add(name: "User-Agent", value: configuration.userAgent)
-        headers.add(name: "webhook-id", value: delivery.eventID)
-        headers.add(name: "webhook-timestamp", value: String(timestamp))
-        headers.add(name: "webhook-signature", value: WebhookSigner.standardHeader(
-            secrets: webhook.signingSecrets(at: startedAt), id: delivery.eventID, timestamp: timestamp, body: delivery.body))
-        headers.add(name: "X-VoIPBIN-Signature", value: WebhookSigner.voipbinHeader(secret: webhook.secret, body: delivery.body))
+        for (name, value) in WebhookSigner.headers(secrets: webhook.signingSecrets(at: startedAt), current: webhook.secret,
+                                                   id: delivery.eventID, timestamp: timestamp, body: delivery.body) {
+            headers.add(name: name, value: value)
+        }
         for header in webhook.headers { headers.add(name: header.name, value: header.value) }
         return OutgoingRequest(url: webhook.url, method: webhook.method, headers: headers, body: ByteBuffer(bytes: delivery.body))
     }

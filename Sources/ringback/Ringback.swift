@@ -6,7 +6,7 @@ struct Ringback: AsyncParsableCommand {
         commandName: "ringback",
         abstract: "Webhook delivery for a communications platform.",
         version: RingbackVersion.current,
-        subcommands: [Serve.self, Migrate.self, Customers.self, Simulate.self]
+        subcommands: [Serve.self, Migrate.self, Customers.self, Simulate.self, Listen.self]
     )
 }
 

@@ -59,7 +59,8 @@ struct Simulate: AsyncParsableCommand {
 
         guard let customer else { throw usage("--customer is required (or --dry-run)") }
         let customerID = try Self.customerID(customer)
-        let base = try Self.serverURL(server ?? ProcessInfo.processInfo.environment["RINGBACK_SERVER"] ?? "http://127.0.0.1:8080")
+        let base = try ClientCommand.httpURL(server ?? ProcessInfo.processInfo.environment["RINGBACK_SERVER"] ?? "http://127.0.0.1:8080",
+                                             flag: "--server", command: "simulate")
         guard let token = adminToken ?? ProcessInfo.processInfo.environment["RINGBACK_ADMIN_TOKEN"], !token.isEmpty else {
             throw usage("--admin-token (or RINGBACK_ADMIN_TOKEN) is required")
         }
@@ -98,12 +99,11 @@ struct Simulate: AsyncParsableCommand {
     }
 
     func usage(_ message: String) -> ExitCode {
-        Self.say("ringback simulate: \(message)")
-        return ExitCode(64)
+        ClientCommand.usage("simulate", message)
     }
 
     static func say(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        ClientCommand.say(line)
     }
 
     static func customerID(_ text: String) throws -> UUID {
@@ -112,16 +112,6 @@ struct Simulate: AsyncParsableCommand {
             throw ExitCode(64)
         }
         return id
-    }
-
-    static func serverURL(_ text: String) throws -> String {
-        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
-              url.host?.isEmpty == false, url.query == nil
-        else {
-            say("ringback simulate: --server must be an http:// or https:// URL, not '\(text)'")
-            throw ExitCode(64)
-        }
-        return text.hasSuffix("/") ? String(text.dropLast()) : text
     }
 
     /// Why publishing stopped, and the exit status it means.
@@ -188,8 +178,7 @@ struct Simulate: AsyncParsableCommand {
                 response = try await client.execute(request, timeout: .seconds(30))
                 text = String(buffer: try await response.body.collect(upTo: 1 << 20))
             } catch {
-                let reason = String(describing: error).split(whereSeparator: \.isNewline).joined(separator: " ")
-                throw Failure(message: "cannot reach \(base): \(reason.prefix(200))", status: 69)
+                throw Failure(message: "cannot reach \(base): \(ClientCommand.oneLine(error))", status: 69)
             }
             let detail = (try? JSONParser.parse(Array(text.utf8)))?["detail"]?.stringValue ?? String(text.prefix(200))
             return (Int(response.status.code), detail)
