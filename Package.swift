@@ -6,6 +6,9 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "ringback", targets: ["ringback"]),
+        // For people who receive Ringback's webhooks: verify, decode, de-duplicate.
+        .library(name: "RingbackReceiver", targets: ["RingbackReceiver"]),
+        .library(name: "RingbackReceiverHummingbird", targets: ["RingbackReceiverHummingbird"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -38,6 +41,28 @@ let package = Package(
             ],
             // The event catalog's schemas and examples, one file per resource type.
             resources: [.copy("Catalog")]
+        ),
+        // The receiver's library (a product): verifies Standard Webhooks and VoIPBIN signatures,
+        // decodes the envelope and typed resources (generated from the catalog by
+        // scripts/generate-receiver-types), de-duplicates by webhook-id. swift-crypto only.
+        .target(
+            name: "RingbackReceiver",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // Its Hummingbird middleware: 401 for a request that does not verify.
+        .target(
+            name: "RingbackReceiverHummingbird",
+            dependencies: [
+                "RingbackReceiver",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
+        // The README's receiver, built with every test run so that it keeps compiling.
+        .executableTarget(
+            name: "receiver-example",
+            dependencies: ["RingbackReceiver", "RingbackReceiverHummingbird", .product(name: "Hummingbird", package: "hummingbird")],
+            path: "Examples/ReceiverExample"
         ),
         // The Store protocol (a Service), its errors, the schema's versions and every statement,
         // written once as SQLStatement values that render for either backend.
@@ -160,6 +185,16 @@ let package = Package(
             path: "Tests/RingbackTestSupport"
         ),
         .testTarget(
+            name: "RingbackReceiverTests",
+            dependencies: [
+                "RingbackReceiver", "RingbackReceiverHummingbird", "RingbackCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(
             name: "RingbackCoreTests",
             dependencies: ["RingbackCore", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
@@ -190,7 +225,7 @@ let package = Package(
         .testTarget(
             name: "RingbackIntegrationTests",
             dependencies: [
-                "RingbackCore", "RingbackTestSupport",
+                "RingbackCore", "RingbackReceiver", "RingbackTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

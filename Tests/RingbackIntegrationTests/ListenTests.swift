@@ -1,5 +1,6 @@
 import Foundation
 import RingbackCore
+import RingbackReceiver
 import RingbackTestSupport
 import Testing
 
@@ -8,12 +9,11 @@ import Testing
 @Suite struct ListenTests {
     static let secret = WebhookSecret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")!
 
-    /// Whether a request carries a valid delivery signature by `secret`, both kinds.
+    /// Whether a request verifies with the receivers' library, both signatures.
     static func isSigned(_ request: ReceivedRequest) -> Bool {
-        guard let id = request.header("webhook-id"), let timestamp = request.header("webhook-timestamp").flatMap(Int64.init),
-              let signature = request.header("webhook-signature") else { return false }
-        return WebhookSigner.verify(header: signature, secret: secret, id: id, timestamp: timestamp, body: request.body)
-            && request.header("x-voipbin-signature") == WebhookSigner.voipbinHeader(secret: secret, body: request.body)
+        guard let verifier = try? WebhookVerifier(secrets: [secret.text]) else { return false }
+        return (try? verifier.verify(headers: request.headers, body: request.body)) != nil
+            && (try? verifier.verifyVoipbin(signature: request.header("x-voipbin-signature"), body: request.body)) != nil
     }
 
     @Test func eventsAreForwardedSignedInOrderAcrossAReconnectAndSIGTERMEndsIt() async throws {
