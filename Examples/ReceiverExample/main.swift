@@ -8,6 +8,11 @@ import Hummingbird
 import RingbackReceiver
 import RingbackReceiverHummingbird
 
+/// One line on stdout, written at once (also when stdout is a file or a pipe).
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
 let port = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 3000
 guard let secret = ProcessInfo.processInfo.environment["RINGBACK_WEBHOOK_SECRET"] else {
     FileHandle.standardError.write(Data("receiver-example: set RINGBACK_WEBHOOK_SECRET to the webhook's whsec_ secret\n".utf8))
@@ -26,11 +31,11 @@ router.group("hook")
         guard try await seen.insertIfAbsent(event.id) else { return .noContent }
         switch try event.resource {
         case .call(let call):
-            print("\(event.type): call \(call.id) \(call.direction ?? "") \(call.status ?? "")")
+            say("\(event.type): call \(call.id) \(call.direction) \(call.status)")
         case .message(let message):
-            print("\(event.type): message \(message.id) to \(message.targets.count) targets")
+            say("\(event.type): message \(message.id) to \(message.targets.count) targets")
         default:
-            print("\(event.type) (\(event.resourceType))")
+            say("\(event.type) (\(event.resourceType))")
         }
         return .noContent
     }
