@@ -27,9 +27,12 @@ import Testing
         try await Receiver.run { receiver in
             receiver.respond("/hook") { _, _ in .delayed(.milliseconds(30), 200) }
             let ports = try (0..<3).map { _ in try ChildProcess.freePort() }
-            // Three nodes start together: the advisory lock serialises their migrations.
+            // Three nodes start together: the advisory lock serialises their migrations. Attempts
+            // get 2 s: on two busy cores a 1 s timeout can end an attempt the receiver already
+            // saw, and its retry would look like a repeat within a lease.
             let nodes = try ports.map { port in
-                try ChildProcess(["serve"], environment: Self.environment(database: database, port: port),
+                try ChildProcess(["serve"], environment: Self.environment(database: database, port: port)
+                    .merging(["RINGBACK_DELIVERY_TIMEOUT": "2s"]) { $1 },
                                  directory: try ChildProcess.temporaryFolder())
             }
             defer { nodes.forEach { $0.kill(SIGKILL) } }

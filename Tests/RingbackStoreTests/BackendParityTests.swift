@@ -109,7 +109,10 @@ import Testing
                 var normal: [String: String] = [:]
                 for column in row.keys.sorted() {
                     let value = row[column]!
-                    if column == "seq" || column.hasSuffix("_seq") {
+                    if table == "events" && column == "txid" {
+                        // PostgreSQL's transaction ids order its streams; SQLite needs none (0).
+                        normal[column] = "txid"
+                    } else if column == "seq" || column.hasSuffix("_seq") {
                         normal[column] = alias(value, (column == "seq" ? table : column) + ".seq")
                     } else if UUID(uuidString: value) != nil {
                         normal[column] = alias(value, "uuid")
