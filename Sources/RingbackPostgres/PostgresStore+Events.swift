@@ -46,6 +46,22 @@ extension PostgresStore {
             .map { StreamPosition(txid: $0.integer("txid"), seq: $0.integer("seq")) }
     }
 
+    public func purge(before cutoff: Millis, limit: Int) async throws -> PurgeCount {
+        try await transaction { connection in
+            let logger = self.logger
+            guard try await connection.rows(EventSQL.purgeLock, logger: logger).first?.integer("locked") == 1 else {
+                return PurgeCount()
+            }
+            let events = try await connection.rows(EventSQL.purgeable(before: cutoff, limit: limit), logger: logger)
+                .map { $0.integer("seq") }
+            guard !events.isEmpty else { return PurgeCount() }
+            let dependents = try await connection.rows(EventSQL.dependents(events), logger: logger).first
+            let deleted = try await connection.rows(EventSQL.delete(events) + " RETURNING seq", logger: logger).count
+            return PurgeCount(events: deleted, deliveries: Int(dependents?.integer("deliveries") ?? 0),
+                              attempts: Int(dependents?.integer("attempts") ?? 0))
+        }
+    }
+
     /// Before the oldest open transaction: events committed from now on (and perhaps a few just
     /// before) come after it.
     public func streamHead(customerID: UUID) async throws -> StreamPosition {

@@ -41,6 +41,17 @@ extension SQLiteStore {
         }
     }
 
+    public func purge(before cutoff: Millis, limit: Int) async throws -> PurgeCount {
+        try await write { db in
+            let events = try db.rows(EventSQL.purgeable(before: cutoff, limit: limit)).map { $0.integer("seq") }
+            guard !events.isEmpty else { return PurgeCount() }
+            let dependents = try db.rows(EventSQL.dependents(events)).first
+            let deleted = try db.execute(EventSQL.delete(events))
+            return PurgeCount(events: deleted, deliveries: Int(dependents?.integer("deliveries") ?? 0),
+                              attempts: Int(dependents?.integer("attempts") ?? 0))
+        }
+    }
+
     public func streamHead(customerID: UUID) async throws -> StreamPosition {
         try await read { db in
             StreamPosition(txid: 0, seq: try db.rows(EventSQL.head(customerID: customerID)).first?.integer("seq") ?? 0)

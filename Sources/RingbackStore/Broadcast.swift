@@ -87,3 +87,16 @@ public struct StreamBatch: Sendable {
         self.blocked = blocked
     }
 }
+
+/// What one purge deleted.
+public struct PurgeCount: Sendable, Hashable {
+    public var events = 0
+    public var deliveries = 0
+    public var attempts = 0
+
+    public init(events: Int = 0, deliveries: Int = 0, attempts: Int = 0) {
+        self.events = events
+        self.deliveries = deliveries
+        self.attempts = attempts
+    }
+}

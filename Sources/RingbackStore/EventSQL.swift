@@ -108,6 +108,39 @@ package enum EventSQL {
     /// PostgreSQL: the oldest transaction still open; every event of an older one is committed.
     package static let horizon: SQLStatement = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin"
 
+    // MARK: Retention
+
+    /// Up to `limit` events created before `cutoff` with no pending delivery, oldest first.
+    package static func purgeable(before cutoff: Millis, limit: Int) -> SQLStatement {
+        """
+        SELECT e.seq FROM events e
+        WHERE e.created_at < \(cutoff) AND NOT EXISTS (
+            SELECT 1 FROM deliveries d WHERE d.event_seq = e.seq AND d.status = 'pending')
+        ORDER BY e.seq LIMIT \(limit)
+        """
+    }
+
+    /// The deliveries and attempts that go with these events.
+    package static func dependents(_ events: [Int64]) -> SQLStatement {
+        """
+        SELECT COUNT(*) AS deliveries,
+               (SELECT COUNT(*) FROM attempts a JOIN deliveries p ON p.seq = a.delivery_seq WHERE p.event_seq \(in: events)) AS attempts
+        FROM deliveries d WHERE d.event_seq \(in: events)
+        """
+    }
+
+    /// Deletes these events (their deliveries and attempts go with them), unless one got a
+    /// pending delivery meanwhile (a manual retry).
+    package static func delete(_ events: [Int64]) -> SQLStatement {
+        """
+        DELETE FROM events WHERE seq \(in: events) AND NOT EXISTS (
+            SELECT 1 FROM deliveries d WHERE d.event_seq = events.seq AND d.status = 'pending')
+        """
+    }
+
+    /// PostgreSQL: one node purges at a time; the others skip their turn.
+    package static let purgeLock: SQLStatement = "SELECT CASE WHEN pg_try_advisory_xact_lock(7201860) THEN 1 ELSE 0 END AS locked"
+
     package static func one(customerID: UUID, id: String) -> SQLStatement {
         "SELECT \(sql: StoredSQL.event("e")) FROM events e WHERE e.customer_id = \(customerID) AND e.id = \(id)"
     }

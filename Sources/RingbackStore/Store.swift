@@ -53,6 +53,10 @@ public protocol Store: Service {
     func streamPosition(customerID: UUID, eventID: String) async throws -> StreamPosition?
     /// The position after every event of the customer stored now.
     func streamHead(customerID: UUID) async throws -> StreamPosition
+    /// Deletes up to `limit` events created before `cutoff` whose deliveries are all settled,
+    /// with their deliveries and attempts (contract section 18). On PostgreSQL, a node finds
+    /// nothing to do while another is purging.
+    func purge(before cutoff: Millis, limit: Int) async throws -> PurgeCount
 
     /// Stores the events and one delivery per matching active webhook, all or nothing.
     /// An event whose id the customer already used is returned as it was, with `created == false`.

@@ -31,7 +31,7 @@ struct OptionValue {
 
     func duration(default value: String) throws -> Duration {
         let text = raw ?? value
-        guard let duration = DurationText.parse(text) else { throw fail("'\(text)' is not a duration like 500ms, 5s, 5m or 2h") }
+        guard let duration = DurationText.parse(text) else { throw fail("'\(text)' is not a duration like 500ms, 5s, 5m, 2h or 30d") }
         return duration
     }
 

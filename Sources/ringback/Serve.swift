@@ -39,10 +39,14 @@ struct Serve: AsyncParsableCommand {
     var maxInFlightPerWebhook: String?
     @Option(name: .customLong("max-webhooks-per-customer"), help: "Webhooks one customer may have (default 100) [env: RINGBACK_MAX_WEBHOOKS_PER_CUSTOMER]")
     var maxWebhooksPerCustomer: String?
+    @Option(name: .customLong("retention"), help: "Keep settled events this long, e.g. 30d, 12h; 0 keeps everything (default 30d) [env: RINGBACK_RETENTION]")
+    var retention: String?
     @Option(name: .customLong("max-streams"), help: "Live event streams open at once on this node (default 100) [env: RINGBACK_MAX_STREAMS]")
     var maxStreams: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info) [env: RINGBACK_LOG_LEVEL]")
     var logLevel: String?
+    @Option(name: .customLong("log-format"), help: "text or json: one JSON object per line (default text) [env: RINGBACK_LOG_FORMAT]")
+    var logFormat: String?
 
     func run() async throws {
         let settings: ServeSettings
@@ -50,10 +54,14 @@ struct Serve: AsyncParsableCommand {
         do {
             settings = try resolve()
             let level = settings.logLevel
-            LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = level
-                return handler
+            if settings.jsonLogs {
+                LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
+            } else {
+                LoggingSystem.bootstrap { label in
+                    var handler = StreamLogHandler.standardError(label: label)
+                    handler.logLevel = level
+                    return handler
+                }
             }
             store = try database.openStore()
         } catch let error as OptionError {
@@ -115,8 +123,14 @@ struct Serve: AsyncParsableCommand {
         // Started in this order, stopped in reverse: the store first (it brings the schema up to
         // date; the others wait for it) and last; the API stops taking events before deliveries
         // stop; attempts in flight end before the sender closes its connections.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: store), .init(service: sender), .init(service: dispatcher), .init(service: app),
+        ]
+        if let window = settings.retention {
+            services.append(.init(service: Retention(store: store, window: window, clock: clock, logger: logger)))
+        }
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: store), .init(service: sender), .init(service: dispatcher), .init(service: app)],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
@@ -168,10 +182,25 @@ struct Serve: AsyncParsableCommand {
                                                    given: maxInFlightPerWebhook).integer(default: 256, range: 1...10_000),
             maxWebhooksPerCustomer: try OptionValue(flag: "--max-webhooks-per-customer", env: "RINGBACK_MAX_WEBHOOKS_PER_CUSTOMER",
                                                     given: maxWebhooksPerCustomer).integer(default: 100, range: 1...1_000_000),
+            retention: try Self.retention(OptionValue(flag: "--retention", env: "RINGBACK_RETENTION", given: retention)),
             maxStreams: try OptionValue(flag: "--max-streams", env: "RINGBACK_MAX_STREAMS", given: maxStreams)
                 .integer(default: 100, range: 1...100_000),
-            logLevel: try Self.level(OptionValue(flag: "--log-level", env: "RINGBACK_LOG_LEVEL", given: logLevel))
+            logLevel: try Self.level(OptionValue(flag: "--log-level", env: "RINGBACK_LOG_LEVEL", given: logLevel)),
+            jsonLogs: try Self.jsonLogs(OptionValue(flag: "--log-format", env: "RINGBACK_LOG_FORMAT", given: logFormat))
         )
+    }
+
+    /// A duration, or nil for `0` (keep everything).
+    static func retention(_ option: OptionValue) throws -> Duration? {
+        option.raw == "0" ? nil : try option.duration(default: "30d")
+    }
+
+    static func jsonLogs(_ option: OptionValue) throws -> Bool {
+        switch option.string(default: "text") {
+        case "text": return false
+        case "json": return true
+        case let other: throw option.fail("'\(other)' is not text or json")
+        }
     }
 
     static func level(_ option: OptionValue) throws -> Logger.Level {
@@ -198,6 +227,8 @@ struct ServeSettings {
     var maxInFlight: Int
     var maxInFlightPerWebhook: Int
     var maxWebhooksPerCustomer: Int
+    var retention: Duration?
     var maxStreams: Int
     var logLevel: Logger.Level
+    var jsonLogs: Bool
 }

@@ -7,11 +7,13 @@ import Testing
         #expect(DurationText.parse("5s") == .seconds(5))
         #expect(DurationText.parse("5m") == .seconds(300))
         #expect(DurationText.parse("2h") == .seconds(7200))
-        for bad in ["", "5", "s", "-5s", "0s", "5x", "1.5s", "5 s", "ms"] {
+        #expect(DurationText.parse("30d") == .seconds(30 * 86400))
+        for bad in ["", "5", "s", "-5s", "0s", "5x", "1.5s", "5 s", "ms", "d", "0d", "99999999999999d"] {
             #expect(DurationText.parse(bad) == nil, "\(bad)")
         }
         #expect(DurationText.format(.seconds(7200)) == "2h")
         #expect(DurationText.format(.milliseconds(1500)) == "1500ms")
+        #expect(DurationText.format(.seconds(2 * 86400)) == "2d")
     }
 
     @Test func defaultScheduleLastsAboutADay() {

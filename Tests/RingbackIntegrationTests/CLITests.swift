@@ -20,6 +20,8 @@ import Testing
         (["serve", "--delivery-timeout", "5s", "--delivery-lease", "1s"], [:], "--delivery-lease"),
         (["serve", "--database", "postgres://no-user-here"], [:], "--database"),
         (["migrate", "--database", "oracle:x"], [:], "--database"),
+        (["serve", "--log-format", "yaml"], [:], "--log-format"),
+        (["serve"], ["RINGBACK_LOG_FORMAT": "xml"], "--log-format"),
     ]
 
     @Test(arguments: badOptions.indices)

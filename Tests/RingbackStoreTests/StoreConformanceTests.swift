@@ -532,6 +532,40 @@ import Testing
 
     // MARK: Operations
 
+    /// Contract section 18: settled events older than the cutoff go, with their deliveries and
+    /// attempts, in batches; pending deliveries and newer events stay.
+    @Test(arguments: Backend.allCases)
+    func purgeDeletesOldSettledEventsAndNothingPending(_ backend: Backend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let customer = try await Self.customer(store)
+            let other = try await Self.customer(store, "other")
+            _ = try await Self.webhook(store, customer)
+            let old = Self.now - 10_000
+            // Five old events: three delivered, one failed for good, one still pending.
+            _ = try await store.publish((0..<5).map { Self.event(customer, resource: "old-\($0)", at: old) })
+            _ = try await store.publish([Self.event(other, resource: "no-webhook", at: old)])
+            let claimed = try await Self.claim(store, at: old)
+            #expect(claimed.count == 5)
+            try await store.record(claimed.prefix(3).map { Self.outcome($0, .succeeded, at: old) }, policy: Self.policy, now: old)
+            try await store.record([Self.outcome(claimed[3], .failed, status: 500, at: old)], policy: Self.policy, now: old)
+            // A new event, delivered.
+            _ = try await store.publish([Self.event(customer, resource: "new", at: Self.now)])
+            let fresh = try #require(try await Self.claim(store, at: Self.now).first)
+            try await store.record([Self.outcome(fresh, .succeeded)], policy: Self.policy, now: Self.now)
+
+            let first = try await store.purge(before: Self.now - 5_000, limit: 3)
+            #expect(first == PurgeCount(events: 3, deliveries: 3, attempts: 3), "a batch of three, oldest first")
+            let second = try await store.purge(before: Self.now - 5_000, limit: 3)
+            #expect(second == PurgeCount(events: 2, deliveries: 1, attempts: 1))
+            #expect(try await store.purge(before: Self.now - 5_000, limit: 3) == PurgeCount())
+            let left = try await store.listEvents(customerID: customer.id, type: nil, resourceID: nil, PageRequest(size: 10, before: nil))
+            #expect(Set(left.items.map(\.resourceID)) == ["old-4", "new"], "the pending one and the new one stay")
+            #expect(try await store.listEvents(customerID: other.id, type: nil, resourceID: nil, PageRequest(size: 10, before: nil))
+                .items.isEmpty)
+            #expect(try await store.pendingCount() == 1)
+        }
+    }
+
     @Test(arguments: Backend.allCases)
     func retryRecoverTestAndDelete(_ backend: Backend) async throws {
         try await TestDatabase.withStore(backend) { store in
