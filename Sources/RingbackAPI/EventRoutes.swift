@@ -33,7 +33,7 @@ extension API {
             },
             Endpoint(.get, "/v1.0/events", .customer) { request, context in
                 let type = try request.idQuery("type")
-                if let type, EventCatalog.eventType(named: type) == nil, type != EventCatalog.testEvent.name {
+                if let type, EventCatalog.subscribable(named: type) == nil, type != EventCatalog.testEvent.name {
                     throw Problem.badRequest(field: "type", "unknown event type '\(type)'")
                 }
                 let events = try await store.listEvents(customerID: try context.customerID, type: type,

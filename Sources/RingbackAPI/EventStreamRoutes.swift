@@ -237,7 +237,7 @@ struct EventStream: Sendable {
 
     func matches(_ type: String) -> Bool {
         guard !filters.isEmpty else { return true }
-        guard let eventType = EventCatalog.eventType(named: type) else { return false }
+        guard let eventType = EventCatalog.subscribable(named: type) else { return false }
         return EventTypeFilter.anyMatches(filters, eventType)
     }
 }

@@ -42,6 +42,22 @@ public enum EventCatalog {
         ("number", ["number_created", "number_updated", "number_deleted", "number_renewed"]),
     ]
 
+    /// Ringback's own events about a customer's webhooks (contract section 18): published by
+    /// Ringback, never by the platform, and matched only by their exact names.
+    public static let webhookDisabled = EventType(
+        name: "webhook_disabled", resourceType: "webhook", description: "Ringback disabled one of the customer's webhooks.")
+    public static let deliveryFailed = EventType(
+        name: "delivery_failed", resourceType: "webhook", description: "A delivery used up its retry schedule.")
+    public static let operational = [webhookDisabled, deliveryFailed]
+
+    /// What `GET /v1.0/webhook-event-types` lists: the publishable types, then the operational ones.
+    public static var listed: [EventType] { all + operational }
+
+    /// Any event type a webhook can name: publishable or operational.
+    public static func subscribable(named name: String) -> EventType? {
+        byName[name] ?? operational.first { $0.name == name }
+    }
+
     /// Every publishable event type, in catalog order.
     public static let all: [EventType] = resources.flatMap { resource in
         resource.events.map { name in
@@ -67,4 +83,9 @@ public enum EventCatalog {
         let article = words.first.map { "aeiou".contains($0) } == true ? "An" : "A"
         return "\(article) \(words) event."
     }
+}
+
+extension EventType {
+    /// One of Ringback's own events (`webhook_disabled`, `delivery_failed`).
+    public var isOperational: Bool { resourceType == "webhook" && self != EventCatalog.testEvent }
 }

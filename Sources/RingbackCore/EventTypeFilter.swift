@@ -4,15 +4,16 @@ public enum EventTypeFilter: Sendable, Hashable {
     case resource(String)
     case any
 
-    /// Parses one entry; nil when it names nothing in the catalog.
+    /// Parses one entry; nil when it names nothing in the catalog. `webhook.*` is accepted and
+    /// matches nothing: Ringback's own events match only their exact names.
     public init?(_ text: String) {
         if text == "*" {
             self = .any
         } else if text.hasSuffix(".*") {
             let resource = String(text.dropLast(2))
-            guard EventCatalog.resourceTypes.contains(resource) else { return nil }
+            guard EventCatalog.resourceTypes.contains(resource) || resource == "webhook" else { return nil }
             self = .resource(resource)
-        } else if EventCatalog.eventType(named: text) != nil {
+        } else if EventCatalog.subscribable(named: text) != nil {
             self = .exact(text)
         } else {
             return nil
@@ -32,8 +33,8 @@ public enum EventTypeFilter: Sendable, Hashable {
     public func matches(_ type: EventType) -> Bool {
         switch self {
         case .exact(let name): name == type.name
-        case .resource(let resource): resource == type.resourceType
-        case .any: true
+        case .resource(let resource): resource == type.resourceType && !type.isOperational
+        case .any: !type.isOperational
         }
     }
 

@@ -41,6 +41,7 @@ public enum EventValidator {
             if type == nil {
                 fail("type", text == EventCatalog.testEvent.name
                      ? "webhook_test is sent only by the test route"
+                     : EventCatalog.subscribable(named: text) != nil ? "\(text) is published only by Ringback itself"
                      : "unknown event type '\(text)'")
             }
         case nil, .null?: fail("type", "is required")

@@ -50,16 +50,19 @@ extension PostgresStore {
 
     public func record(_ outcomes: [AttemptOutcome], policy: FailurePolicy, now: Millis) async throws {
         guard !outcomes.isEmpty else { return }
-        try await transaction { connection in
+        let published = try await transaction { connection -> Bool in
             let logger = self.logger
             try await connection.execute(DeliverySQL.lockWebhooks(Array(Set(outcomes.map(\.webhookID)))), logger: logger)
             let settled = try await connection.rows(DeliverySQL.settle(outcomes), logger: logger)
             // A stale outcome (the lease expired and another attempt was recorded) changes nothing.
             let applied = Set(settled.map { $0.integer("seq") })
             let kept = outcomes.filter { applied.contains($0.deliverySeq) }
-            guard !kept.isEmpty else { return }
+            guard !kept.isEmpty else { return false }
             try await connection.execute(DeliverySQL.insertAttempts(kept), logger: logger)
             let runs = FailureRun.of(kept)
+            let candidates = OperationalEvents.candidates(runs)
+            let wereActive = candidates.isEmpty ? []
+                : try await connection.rows(OperationalEvents.active(candidates), logger: logger).map { $0.text("id") }
             try await connection.execute(DeliverySQL.updateFailureRuns(runs, policy: policy, now: now), logger: logger)
             try await connection.execute(DeliverySQL.parkDisabled(runs.map(\.webhookID)), logger: logger)
             let lanes = settled.filter { $0.text("status") != DeliveryStatus.pending.rawValue }
@@ -69,8 +72,23 @@ extension PostgresStore {
                 // Settled deliveries may have made the next of their resource ready, on any node.
                 try await Self.notify(connection, logger: logger)
             }
+            // Ringback's own events about what this record did, in the same transaction.
+            var operational: [NewEvent] = []
+            if !wereActive.isEmpty {
+                operational += try await connection.rows(OperationalEvents.disabled(wereActive), logger: logger)
+                    .map { OperationalEvents.webhookDisabled($0, now: now) }
+            }
+            let failed = settled.filter { $0.text("status") == DeliveryStatus.failed.rawValue }.map { $0.integer("seq") }
+            if !failed.isEmpty {
+                operational += try await connection.rows(OperationalEvents.failed(failed), logger: logger)
+                    .compactMap { OperationalEvents.deliveryFailed($0, now: now) }
+            }
+            guard !operational.isEmpty else { return false }
+            _ = try await Self.publish(connection, operational, logger: logger)
+            return true
         }
         wakeups.signal()
+        if published { commits.signal() }
     }
 
     public func nextDueAt(now: Millis) async throws -> Millis? {

@@ -5,9 +5,19 @@ import RingbackStore
 
 extension PostgresStore {
     public func publish(_ events: [NewEvent]) async throws -> [PublishResult] {
-        let plan = PublishPlan(events)
         let (results, deliveries) = try await transaction { connection in
-            let logger = self.logger
+            try await Self.publish(connection, events, logger: self.logger)
+        }
+        if deliveries > 0 { wakeups.signal() }
+        if results.contains(where: \.created) { commits.signal() }
+        return results
+    }
+
+    /// Publishes inside the caller's transaction; answers the results and how many deliveries
+    /// were made.
+    static func publish(_ connection: PostgresConnection, _ events: [NewEvent], logger: Logger) async throws
+        -> ([PublishResult], Int) {
+            let plan = PublishPlan(events)
             let known = Set(try await connection.rows(EventSQL.knownCustomers(plan.customerIDs), logger: logger).map { $0.text("id") })
             if let failure = plan.unknownCustomer(known: known) { throw failure }
             let subscriptions = PublishPlan.subscriptions(
@@ -31,10 +41,6 @@ extension PostgresStore {
             // Other nodes' dispatchers and live streams look when this commits.
             if !created.isEmpty { try await Self.notify(connection, logger: logger) }
             return (plan.results(created: created, existing: existing, deliveries: deliveries), deliveries.count)
-        }
-        if deliveries > 0 { wakeups.signal() }
-        if results.contains(where: \.created) { commits.signal() }
-        return results
     }
 
     public func streamEvents(customerID: UUID, after position: StreamPosition, limit: Int) async throws -> StreamBatch {

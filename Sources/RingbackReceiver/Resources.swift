@@ -641,3 +641,50 @@ public struct WebhookTest: Codable, Sendable, Hashable {
     /// The webhook's id.
     public var id: String
 }
+
+/// A webhook that Ringback has just disabled.
+public struct WebhookDisabled: Codable, Sendable, Hashable {
+    /// The disabled webhook's id.
+    public var id: String
+    /// Customer that owns the webhook.
+    public var customerId: String
+    /// The webhook's name, or null if it has none.
+    public var name: String?
+    /// The webhook's endpoint URL.
+    public var url: String
+    /// Always disabled.
+    public var status: String
+    /// Why Ringback disabled it (the endpoint answered 410 Gone, or every attempt failed for 5 days).
+    public var disabledReason: String
+    /// When it was disabled (RFC 3339 UTC, milliseconds).
+    public var tmUpdate: String
+}
+
+/// A delivery that failed for good.
+public struct DeliveryFailed: Codable, Sendable, Hashable {
+    /// The delivery's id.
+    public var id: String
+    /// The webhook the delivery was for.
+    public var webhookId: String
+    /// The delivered event's id (webhook-id header): evt_ + a ULID, or the publisher's own id.
+    public var eventId: String
+    /// The delivered event's type, e.g. call_hangup.
+    public var eventType: String
+    /// The delivered event's resource id (its data.id).
+    public var resourceId: String?
+    /// Always failed.
+    public var status: String?
+    /// Attempts made.
+    public var attemptCount: Int
+    /// Human-readable error of the last attempt, e.g. "status 503" or "connection refused".
+    public var lastError: String
+    /// Stable code of the last attempt's error.
+    /// One of: "timeout", "dns", "connection_refused", "connection_reset", "tls", "blocked", "status", "redirect", "invalid_response".
+    public var lastErrorCode: String
+    /// HTTP status of the last attempt, or null if no response arrived.
+    public var lastStatusCode: Int?
+    /// When the last attempt started (RFC 3339 UTC, milliseconds).
+    public var lastAttemptAt: String?
+    /// When the delivery was created, i.e. when the event was published (RFC 3339 UTC, milliseconds).
+    public var tmCreate: String
+}

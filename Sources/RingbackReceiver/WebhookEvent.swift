@@ -46,6 +46,8 @@ public struct WebhookEvent: Decodable, Sendable {
                 return .campaign(try decode(Campaign.self))
             case "number": return .number(try decode(Number.self))
             case "webhook" where type == "webhook_test": return .webhookTest(try decode(WebhookTest.self))
+            case "webhook" where type == "webhook_disabled": return .webhookDisabled(try decode(WebhookDisabled.self))
+            case "webhook" where type == "delivery_failed": return .deliveryFailed(try decode(DeliveryFailed.self))
             default: return .other(data)
             }
         }
@@ -58,7 +60,8 @@ public struct WebhookEvent: Decodable, Sendable {
         case transcribe(Transcribe), transcript(Transcript), speech(Speech), streaming(Streaming)
         case queue(Queue), queueCall(QueueCall), activeFlow(ActiveFlow)
         case campaign(Campaign), campaignCall(CampaignCall), number(Number)
-        case webhookTest(WebhookTest)
+        /// Ringback's own: the test ping, a webhook it disabled, a delivery that used up its schedule.
+        case webhookTest(WebhookTest), webhookDisabled(WebhookDisabled), deliveryFailed(DeliveryFailed)
         /// A resource type this library does not know yet.
         case other(JSON)
     }

@@ -48,22 +48,37 @@ extension SQLiteStore {
 
     public func record(_ outcomes: [AttemptOutcome], policy: FailurePolicy, now: Millis) async throws {
         guard !outcomes.isEmpty else { return }
-        try await write(durable: false) { db in
+        let published = try await write(durable: false) { db -> Bool in
             let settled = try db.rows(DeliverySQL.settle(outcomes))
             // A stale outcome (the lease expired and another attempt was recorded) changes nothing.
             let applied = Set(settled.map { $0["seq"] as Int64 })
             let kept = outcomes.filter { applied.contains($0.deliverySeq) }
-            guard !kept.isEmpty else { return }
+            guard !kept.isEmpty else { return false }
             try db.execute(DeliverySQL.insertAttempts(kept))
             let runs = FailureRun.of(kept)
+            let candidates = OperationalEvents.candidates(runs)
+            let wereActive = candidates.isEmpty ? [] : try db.rows(OperationalEvents.active(candidates)).map { $0.text("id") }
             try db.execute(DeliverySQL.updateFailureRuns(runs, policy: policy, now: now))
             try db.execute(DeliverySQL.parkDisabled(runs.map(\.webhookID)))
             let lanes = settled.filter { $0["status"] as String != DeliveryStatus.pending.rawValue }
                 .map { (webhookID: $0["webhook_id"] as String, resourceKey: $0["resource_key"] as String) }
             if !lanes.isEmpty { try db.execute(DeliverySQL.promote(lanes)) }
+            // Ringback's own events about what this record did, in the same transaction.
+            var operational: [NewEvent] = []
+            if !wereActive.isEmpty {
+                operational += try db.rows(OperationalEvents.disabled(wereActive)).map { OperationalEvents.webhookDisabled($0, now: now) }
+            }
+            let failed = settled.filter { $0["status"] as String == DeliveryStatus.failed.rawValue }.map { $0["seq"] as Int64 }
+            if !failed.isEmpty {
+                operational += try db.rows(OperationalEvents.failed(failed)).compactMap { OperationalEvents.deliveryFailed($0, now: now) }
+            }
+            guard !operational.isEmpty else { return false }
+            _ = try Self.publish(db, operational)
+            return true
         }
         // Settled deliveries may have made the next delivery of their resource ready.
         wakeups.signal()
+        if published { commits.signal() }
     }
 
     public func nextDueAt(now: Millis) async throws -> Millis? {

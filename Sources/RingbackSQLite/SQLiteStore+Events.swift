@@ -5,8 +5,16 @@ import RingbackStore
 
 extension SQLiteStore {
     public func publish(_ events: [NewEvent]) async throws -> [PublishResult] {
-        let plan = PublishPlan(events)
-        let (results, deliveries) = try await write { db in
+        let (results, deliveries) = try await write { db in try Self.publish(db, events) }
+        if deliveries > 0 { wakeups.signal() }
+        if results.contains(where: \.created) { commits.signal() }
+        return results
+    }
+
+    /// Publishes inside the caller's transaction; answers the results and how many deliveries
+    /// were made.
+    static func publish(_ db: Database, _ events: [NewEvent]) throws -> ([PublishResult], Int) {
+            let plan = PublishPlan(events)
             let known = Set(try db.rows(EventSQL.knownCustomers(plan.customerIDs)).map { $0["id"] as String })
             if let failure = plan.unknownCustomer(known: known) { throw failure }
             let subscriptions = PublishPlan.subscriptions(try db.rows(EventSQL.subscriptions(plan.customerIDs)))
@@ -24,10 +32,6 @@ extension SQLiteStore {
                 try db.execute(EventSQL.insertDeliveries(deliveries))
             }
             return (plan.results(created: created, existing: existing, deliveries: deliveries), deliveries.count)
-        }
-        if deliveries > 0 { wakeups.signal() }
-        if results.contains(where: \.created) { commits.signal() }
-        return results
     }
 
     public func streamEvents(customerID: UUID, after position: StreamPosition, limit: Int) async throws -> StreamBatch {

@@ -27,5 +27,12 @@ import Testing
         #expect(EventTypeFilter("webhook_test") == nil)
         #expect(EventTypeFilter.anyMatches(["message.*", "call_ringing"], hangup) == false)
         #expect(EventTypeFilter.anyMatches(["message.*", "call_hangup"], hangup) == true)
+        // Ringback's own events match their exact names only.
+        for operational in EventCatalog.operational {
+            #expect(EventTypeFilter("*")?.matches(operational) == false)
+            #expect(EventTypeFilter("webhook.*")?.matches(operational) == false)
+            #expect(EventTypeFilter(operational.name)?.matches(operational) == true)
+            #expect(EventCatalog.eventType(named: operational.name) == nil, "not publishable")
+        }
     }
 }
