@@ -76,6 +76,8 @@ struct WebhookResource: Encodable, Sendable {
     let eventTypes: [String]
     let headers: JSONValue
     let secret: String?
+    let publicKey: String?
+    let signatureScheme: String
     let status: String
     let disabledReason: String?
     let health: String
@@ -94,7 +96,10 @@ struct WebhookResource: Encodable, Sendable {
         method = webhook.method.rawValue
         eventTypes = webhook.eventTypes
         headers = .object(webhook.headers.map { JSONMember($0.name, .string($0.value)) })
-        secret = withSecret ? webhook.secret.text : nil
+        // Shown on create only; an Ed25519 webhook shows its public key instead, always.
+        secret = withSecret && webhook.secret.scheme == .hmacSHA256 ? webhook.secret.text : nil
+        publicKey = webhook.secret.publicKey
+        signatureScheme = webhook.secret.scheme.rawValue
         status = webhook.status.rawValue
         disabledReason = webhook.disabledReason
         self.health = health.rawValue
@@ -104,11 +109,12 @@ struct WebhookResource: Encodable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, customerID, name, detail, url, method, eventTypes, headers, secret, status, disabledReason, health
+        case id, customerID, name, detail, url, method, eventTypes, headers, secret, publicKey, signatureScheme, status
+        case disabledReason, health
         case failingSince, tmCreate, tmUpdate
     }
 
-    /// As synthesised, but `secret` is left out (not null) where it is not shown.
+    /// As synthesised, but `secret` and `public_key` are left out (not null) where not shown.
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(id, forKey: .id)
@@ -120,6 +126,8 @@ struct WebhookResource: Encodable, Sendable {
         try container.encode(eventTypes, forKey: .eventTypes)
         try container.encode(headers, forKey: .headers)
         if let secret { try container.encode(secret, forKey: .secret) }
+        if let publicKey { try container.encode(publicKey, forKey: .publicKey) }
+        try container.encode(signatureScheme, forKey: .signatureScheme)
         try container.encode(status, forKey: .status)
         try container.encodeIfPresent(disabledReason, forKey: .disabledReason)
         try container.encode(health, forKey: .health)

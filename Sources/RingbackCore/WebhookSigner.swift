@@ -4,6 +4,7 @@ import Foundation
 /// Signs delivery bodies: Standard Webhooks `webhook-signature` and VoIPBIN's `X-VoIPBIN-Signature`.
 public enum WebhookSigner {
     /// One `v1,<base64>` entry: HMAC-SHA256 over `<id>.<timestamp>.<body>` keyed by the secret's bytes.
+    /// With an Ed25519 key, one `v1a,<base64>` entry: its signature over the same message.
     public static func standardSignature(secret: WebhookSecret, id: String, timestamp: Int64, body: [UInt8]) -> String {
         var message: [UInt8] = []
         message.reserveCapacity(id.utf8.count + body.count + 24)
@@ -12,6 +13,12 @@ public enum WebhookSigner {
         message.append(contentsOf: String(timestamp).utf8)
         message.append(UInt8(ascii: "."))
         message.append(contentsOf: body)
+        if secret.scheme == .ed25519 {
+            // A key that parsed has 32 bytes, so this cannot fail; an empty entry would verify nothing.
+            guard let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: secret.key),
+                  let signature = try? key.signature(for: message) else { return "v1a," }
+            return "v1a," + signature.base64EncodedString()
+        }
         let mac = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: secret.key))
         return "v1," + Data(mac).base64EncodedString()
     }
@@ -30,12 +37,14 @@ public enum WebhookSigner {
 
     /// The headers that identify and sign a delivery: `webhook-id` (the event's id, which
     /// receivers de-duplicate by), `webhook-timestamp` (seconds), `webhook-signature` (one entry
-    /// per secret in `secrets`) and `X-VoIPBIN-Signature` (with `current`).
+    /// per secret in `secrets`) and `X-VoIPBIN-Signature` (with `current`; HMAC secrets only:
+    /// an Ed25519 webhook has no shared secret to sign with).
     public static func headers(secrets: [WebhookSecret], current: WebhookSecret, id: String, timestamp: Int64,
                                body: [UInt8]) -> [(name: String, value: String)] {
-        [("webhook-id", id), ("webhook-timestamp", String(timestamp)),
-         ("webhook-signature", standardHeader(secrets: secrets, id: id, timestamp: timestamp, body: body)),
-         ("X-VoIPBIN-Signature", voipbinHeader(secret: current, body: body))]
+        var headers = [("webhook-id", id), ("webhook-timestamp", String(timestamp)),
+                       ("webhook-signature", standardHeader(secrets: secrets, id: id, timestamp: timestamp, body: body))]
+        if current.scheme == .hmacSHA256 { headers.append(("X-VoIPBIN-Signature", voipbinHeader(secret: current, body: body))) }
+        return headers
     }
 
     /// Verifies a `webhook-signature` header as a receiver would (any entry may match).

@@ -70,13 +70,27 @@ public struct WebhookValidator: Sendable {
             errors.append(FieldError(field: "headers", message: "must be an object of strings, not \(other.kind)"))
         }
 
+        switch body["signature_scheme"] {
+        case nil, .null?: break
+        case .string(let text)?:
+            if let scheme = WebhookSecret.Scheme(rawValue: text) {
+                changes.signatureScheme = scheme
+            } else {
+                errors.append(FieldError(field: "signature_scheme", message: "must be hmac_sha256 or ed25519"))
+            }
+        case let other?:
+            errors.append(FieldError(field: "signature_scheme", message: "must be a string, not \(other.kind)"))
+        }
+
         switch body["secret"] {
         case nil, .null?: break
         case .string(let text)?:
             if let secret = WebhookSecret(text) {
                 changes.secret = secret
+                if creating, let conflict = changes.schemeConflict(with: changes.schemeForCreate) { errors.append(conflict) }
             } else {
-                errors.append(FieldError(field: "secret", message: "must be whsec_ followed by base64 of 24 to 64 bytes"))
+                errors.append(FieldError(field: "secret", message: "must be \(WebhookSecret.Scheme.hmacSHA256.shape), "
+                                         + "or \(WebhookSecret.Scheme.ed25519.shape)"))
             }
         case let other?:
             errors.append(FieldError(field: "secret", message: "must be a string, not \(other.kind)"))

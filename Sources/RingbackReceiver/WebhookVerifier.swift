@@ -23,7 +23,7 @@ public struct WebhookVerifier: Sendable {
             case .malformedTimestamp: "webhook-timestamp is not a number of seconds"
             case .timestampOutsideTolerance: "webhook-timestamp is too far from now"
             case .noValidSignature: "no signature matches a secret"
-            case .invalidSecret: "a secret is not whsec_ and base64 of 24 to 64 bytes"
+            case .invalidSecret: "a secret is not whsec_ and base64 of 24 to 64 bytes, nor whpk_ and a 32-byte Ed25519 public key"
             }
         }
     }
@@ -36,15 +36,28 @@ public struct WebhookVerifier: Sendable {
     }
 
     let secrets: [(text: String, key: SymmetricKey)]
+    let publicKeys: [Curve25519.Signing.PublicKey]
     public let tolerance: Duration
 
-    /// `secrets`: every secret that may sign (several during a rotation), as `whsec_...`.
+    /// `secrets`: every key that may sign (several during a rotation): HMAC secrets `whsec_...`
+    /// (`v1` signatures) and Ed25519 public keys `whpk_...` (`v1a` signatures).
     public init(secrets: [String], tolerance: Duration = .seconds(300)) throws {
-        self.secrets = try secrets.map { text in
-            guard text.hasPrefix("whsec_"), let key = Data(base64Encoded: String(text.dropFirst(6))), (24...64).contains(key.count)
-            else { throw Failure.invalidSecret }
-            return (text, SymmetricKey(data: key))
+        var symmetric: [(text: String, key: SymmetricKey)] = []
+        var publicKeys: [Curve25519.Signing.PublicKey] = []
+        for text in secrets {
+            if text.hasPrefix("whpk_") {
+                guard let raw = Data(base64Encoded: String(text.dropFirst(5))), raw.count == 32,
+                      let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw)
+                else { throw Failure.invalidSecret }
+                publicKeys.append(key)
+            } else {
+                guard text.hasPrefix("whsec_"), let key = Data(base64Encoded: String(text.dropFirst(6))), (24...64).contains(key.count)
+                else { throw Failure.invalidSecret }
+                symmetric.append((text, SymmetricKey(data: key)))
+            }
         }
+        self.secrets = symmetric
+        self.publicKeys = publicKeys
         self.tolerance = tolerance
     }
 
@@ -72,6 +85,12 @@ public struct WebhookVerifier: Sendable {
         message.append(UInt8(ascii: "."))
         message.append(contentsOf: body)
         for entry in signature.split(separator: " ") {
+            if entry.hasPrefix("v1a,"), let signature = Data(base64Encoded: String(entry.dropFirst(4))) {
+                for key in publicKeys where key.isValidSignature(signature, for: message) {
+                    return Verified(id: id, timestamp: sent)
+                }
+                continue
+            }
             guard entry.hasPrefix("v1,"), let mac = Data(base64Encoded: String(entry.dropFirst(3))) else { continue }
             for secret in secrets where HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: message, using: secret.key) {
                 return Verified(id: id, timestamp: sent)

@@ -46,4 +46,23 @@ import Testing
         #expect([0x00, 0x0f, 0xa0, 0xff].hexString == "000fa0ff")
         #expect(CredentialHash.of("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
+
+    /// RFC 8032's first test key, and a Standard Webhooks `v1a` signature computed independently
+    /// with Python's `cryptography` package for the same id, timestamp and body as the `v1` one.
+    @Test func ed25519KnownAnswer() throws {
+        let key = try #require(WebhookSecret("whsk_nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A="))
+        #expect(key.scheme == .ed25519)
+        #expect(key.publicKey == "whpk_11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=")
+        let body = Array(#"{"test": 2432232314}"#.utf8)
+        #expect(WebhookSigner.standardSignature(secret: key, id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1614265330, body: body)
+            == "v1a,fldxM4gAKugP6nnt1hdz3sgGfZ6d99nzrMFnZOELIxbzEHoVmAb2ADpkJK7zgPePmPsle0zV9jSeGlHFG2NVAw==")
+        let headers = WebhookSigner.headers(secrets: [key], current: key, id: "evt_1", timestamp: 1, body: body)
+        #expect(!headers.contains { $0.name == "X-VoIPBIN-Signature" }, "no shared secret to sign with")
+        #expect(key.shown.name == "public_key" && key.shown.value == key.publicKey)
+        let generated = WebhookSecret.generate(.ed25519)
+        #expect(generated.text.hasPrefix("whsk_") && generated.publicKey?.hasPrefix("whpk_") == true)
+        for bad in ["whsk_", "whsk_c2hvcnQ=", "whpk_11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="] {
+            #expect(WebhookSecret(bad) == nil, "\(bad)")
+        }
+    }
 }

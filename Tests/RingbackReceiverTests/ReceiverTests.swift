@@ -82,6 +82,28 @@ import Testing
         }
     }
 
+    @Test func ed25519SignaturesVerifyWithThePublicKeyDuringARotation() throws {
+        let old = WebhookSecret.generate(.ed25519)
+        let new = WebhookSecret.generate(.ed25519)
+        let now = Date()
+        let body = Array(#"{"id":"evt_2"}"#.utf8)
+        let headers = Self.signed(body, id: "evt_2", secrets: [new, old], at: now)
+        #expect(headers["webhook-signature"]?.split(separator: " ").allSatisfy { $0.hasPrefix("v1a,") } == true)
+        #expect(headers["X-VoIPBIN-Signature"] == nil)
+        for key in [old, new] {
+            let verifier = try WebhookVerifier(secrets: [try #require(key.publicKey)])
+            #expect(try verifier.verify(headers: headers, body: body, now: now).id == "evt_2")
+            #expect(throws: WebhookVerifier.Failure.noValidSignature) {
+                try verifier.verify(headers: headers, body: body + [32], now: now)
+            }
+        }
+        #expect(throws: WebhookVerifier.Failure.noValidSignature) {
+            try WebhookVerifier(secrets: [try #require(WebhookSecret.generate(.ed25519).publicKey)])
+                .verify(headers: headers, body: body, now: now)
+        }
+        #expect(throws: WebhookVerifier.Failure.invalidSecret) { try WebhookVerifier(secrets: ["whpk_c2hvcnQ="]) }
+    }
+
     @Test func anyChangedByteOrHeaderValueFailsAndNothingCrashes() async throws {
         let secret = WebhookSecret.generate()
         let verifier = try WebhookVerifier(secrets: [secret.text])

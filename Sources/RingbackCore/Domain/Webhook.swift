@@ -98,9 +98,25 @@ public struct WebhookChanges: Sendable, Hashable {
     public var eventTypes: [String]?
     public var headers: [WebhookHeader]?
     public var secret: WebhookSecret?
+    /// Only on create; an update may repeat the webhook's own scheme, not change it.
+    public var signatureScheme: WebhookSecret.Scheme?
     public var status: WebhookStatus?
 
     public init() {}
+
+    /// The scheme a new webhook signs with: the one asked for, else the given secret's, else HMAC.
+    public var schemeForCreate: WebhookSecret.Scheme { signatureScheme ?? secret?.scheme ?? .hmacSHA256 }
+
+    /// Why these changes cannot apply to a webhook that signs with `scheme`, or nil.
+    public func schemeConflict(with scheme: WebhookSecret.Scheme) -> FieldError? {
+        if let signatureScheme, signatureScheme != scheme {
+            return FieldError(field: "signature_scheme", message: "cannot change after the webhook is created; create a new webhook")
+        }
+        if let secret, secret.scheme != scheme {
+            return FieldError(field: "secret", message: "must be \(scheme.shape) for a webhook signing with \(scheme.rawValue)")
+        }
+        return nil
+    }
 }
 
 extension Webhook {
