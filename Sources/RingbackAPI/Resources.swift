@@ -78,6 +78,7 @@ struct WebhookResource: Encodable, Sendable {
     let secret: String?
     let publicKey: String?
     let signatureScheme: String
+    let rateLimit: Int?
     let status: String
     let disabledReason: String?
     let health: String
@@ -100,6 +101,7 @@ struct WebhookResource: Encodable, Sendable {
         secret = withSecret && webhook.secret.scheme == .hmacSHA256 ? webhook.secret.text : nil
         publicKey = webhook.secret.publicKey
         signatureScheme = webhook.secret.scheme.rawValue
+        rateLimit = webhook.rateLimit
         status = webhook.status.rawValue
         disabledReason = webhook.disabledReason
         self.health = health.rawValue
@@ -109,7 +111,7 @@ struct WebhookResource: Encodable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, customerID, name, detail, url, method, eventTypes, headers, secret, publicKey, signatureScheme, status
+        case id, customerID, name, detail, url, method, eventTypes, headers, secret, publicKey, signatureScheme, rateLimit, status
         case disabledReason, health
         case failingSince, tmCreate, tmUpdate
     }
@@ -128,6 +130,7 @@ struct WebhookResource: Encodable, Sendable {
         if let secret { try container.encode(secret, forKey: .secret) }
         if let publicKey { try container.encode(publicKey, forKey: .publicKey) }
         try container.encode(signatureScheme, forKey: .signatureScheme)
+        try container.encode(rateLimit, forKey: .rateLimit)
         try container.encode(status, forKey: .status)
         try container.encodeIfPresent(disabledReason, forKey: .disabledReason)
         try container.encode(health, forKey: .health)

@@ -96,6 +96,19 @@ public struct WebhookValidator: Sendable {
             errors.append(FieldError(field: "secret", message: "must be a string, not \(other.kind)"))
         }
 
+        switch body["rate_limit"] {
+        case nil: break
+        case .null?: changes.rateLimit = .some(nil)
+        case .number(let literal)?:
+            if let value = Int(literal), (1...10_000).contains(value) {
+                changes.rateLimit = value
+            } else {
+                errors.append(FieldError(field: "rate_limit", message: "must be a whole number of deliveries per second from 1 to 10000, or null"))
+            }
+        case let other?:
+            errors.append(FieldError(field: "rate_limit", message: "must be a number from 1 to 10000 or null, not \(other.kind)"))
+        }
+
         switch body["status"] {
         case nil, .null?: break
         case .string(let text)?:

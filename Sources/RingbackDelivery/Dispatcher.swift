@@ -38,7 +38,7 @@ public final class Dispatcher: Service, Sendable {
         /// change, so that their queue is changed in place, not copied).
         func limit(_ id: UUID, _ held: WebhookSlots, now: Millis, initial: ConcurrencyLimit) -> Int {
             if held.isFailing(now: now) { return 1 }
-            return (limits[id] ?? initial).limit
+            return min((limits[id] ?? initial).limit, held.rateLimit ?? Int.max)
         }
 
         mutating func remember(_ id: UUID, _ limit: ConcurrencyLimit) {
@@ -58,6 +58,8 @@ public final class Dispatcher: Service, Sendable {
         var queued = Deque<ClaimedDelivery>()
         var consecutiveFailures = 0
         var failingSince: Millis?
+        /// The webhook's rate limit: it never needs more attempts in flight than it may send in a second.
+        var rateLimit: Int?
 
         func isFailing(now: Millis) -> Bool {
             WebhookHealth.of(consecutiveFailures: consecutiveFailures, failingSince: failingSince, now: now) == .failing
@@ -181,6 +183,7 @@ public final class Dispatcher: Service, Sendable {
                     held.consecutiveFailures = webhook.consecutiveFailures
                     held.failingSince = webhook.failingSince
                 }
+                held.rateLimit = webhook.rateLimit
                 let limit = slots.limit(webhook.id, held, now: time, initial: initialLimit)
                 if held.running < limit, slots.running < configuration.maxInFlight {
                     held.running += 1
@@ -202,6 +205,7 @@ public final class Dispatcher: Service, Sendable {
                 var next: ClaimedDelivery? = delivery
                 while let current = next, !Task.isCancelled {
                     var made: Attempt?
+                    await self.pace(current)
                     if let held = await self.fence(current) {
                         let outcome = await self.attempt(held)
                         // An attempt cut short by cancellation is no result: its lease expires and it is made again.
@@ -226,6 +230,23 @@ public final class Dispatcher: Service, Sendable {
 
     /// The claim, if this node still holds its lease for the whole attempt; a lease that would
     /// run out during the attempt is extended first. Nil when another node took it over.
+    /// Under a rate limit, waits for this send's reserved start (reserved in the store, so every
+    /// node shares the limit). Waiting uses no attempt; the lease is checked after it.
+    private func pace(_ delivery: ClaimedDelivery) async {
+        guard let spacing = delivery.webhook.sendSpacing else { return }
+        while !Task.isCancelled {
+            do {
+                let slot = try await store.reserveSend(webhookID: delivery.webhook.id, spacing: spacing, now: clock.now * 1000)
+                try await clock.sleep(until: (slot + 999) / 1000)
+                return
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning("cannot reserve a send under the rate limit; will try again", metadata: ["error": "\(error)"])
+                try? await clock.sleep(until: clock.now + 100)
+            }
+        }
+    }
+
     private func fence(_ delivery: ClaimedDelivery) async -> ClaimedDelivery? {
         let time = clock.now
         let needed = configuration.timeout.milliseconds + configuration.leaseMargin.milliseconds

@@ -52,6 +52,10 @@ extension PostgresStore {
             .map { StreamPosition(txid: $0.integer("txid"), seq: $0.integer("seq")) }
     }
 
+    public func reserveSend(webhookID: UUID, spacing: Int64, now: Int64) async throws -> Int64 {
+        try await rows(WebhookSQL.reserveSend(webhookID, spacing: spacing, now: now)).first?.integer("slot") ?? now
+    }
+
     public func purge(before cutoff: Millis, limit: Int) async throws -> PurgeCount {
         try await transaction { connection in
             let logger = self.logger

@@ -45,6 +45,12 @@ extension SQLiteStore {
         }
     }
 
+    public func reserveSend(webhookID: UUID, spacing: Int64, now: Int64) async throws -> Int64 {
+        try await write(durable: false) { db in
+            try db.rows(WebhookSQL.reserveSend(webhookID, spacing: spacing, now: now)).first?.integer("slot") ?? now
+        }
+    }
+
     public func purge(before cutoff: Millis, limit: Int) async throws -> PurgeCount {
         try await write { db in
             let events = try db.rows(EventSQL.purgeable(before: cutoff, limit: limit)).map { $0.integer("seq") }

@@ -19,7 +19,7 @@ package enum Schema {
 
     /// Every version, in order, with its statements.
     package static func versions(_ d: Dialect) -> [(version: Int64, statements: [String])] {
-        [(1, version1(d)), (2, version2(d)), (3, version3(d))]
+        [(1, version1(d)), (2, version2(d)), (3, version3(d)), (4, version4(d))]
     }
 
     static func version1(_ d: Dialect) -> [String] {
@@ -153,6 +153,15 @@ package enum Schema {
         [
             "ALTER TABLE events ADD COLUMN txid \(d.integer) NOT NULL DEFAULT 0",
             "CREATE INDEX events_stream ON events(customer_id, txid, seq)",
+        ]
+    }
+
+    /// Rate limits per endpoint (contract section 18): the limit, and when the webhook's next
+    /// send may start (microseconds), which every node reserves from.
+    static func version4(_ d: Dialect) -> [String] {
+        [
+            "ALTER TABLE webhooks ADD COLUMN rate_limit \(d.integer)",
+            "ALTER TABLE webhooks ADD COLUMN rate_next_at \(d.integer) NOT NULL DEFAULT 0",
         ]
     }
 

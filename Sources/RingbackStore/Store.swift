@@ -42,6 +42,9 @@ public protocol Store: Service {
     func webhook(customerID: UUID, id: UUID) async throws -> Webhook
     /// Applies `change` to the stored webhook inside one transaction and saves the result.
     func updateWebhook(customerID: UUID, id: UUID, _ change: @escaping @Sendable (inout Webhook) throws -> Void) async throws -> Webhook
+    /// Reserves the webhook's next send under its rate limit, shared by every node: answers when
+    /// (microseconds since 1970) the send may start; `spacing` apart from every other reservation.
+    func reserveSend(webhookID: UUID, spacing: Int64, now: Int64) async throws -> Int64
     /// Deletes the webhook and cancels its pending deliveries.
     func deleteWebhook(customerID: UUID, id: UUID) async throws -> Webhook
 

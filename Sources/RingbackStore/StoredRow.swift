@@ -28,7 +28,8 @@ extension StoredRow {
             secret: WebhookSecret(text("secret"))!, retiredSecrets: StoredJSON.retiredSecrets(text("retired_secrets")),
             status: WebhookStatus(rawValue: text("status")) ?? .disabled, disabledReason: optionalText("disabled_reason"),
             createdAt: integer("created_at"), updatedAt: integer("updated_at"),
-            consecutiveFailures: Int(integer("consecutive_failures")), failingSince: optionalInteger("failing_since"))
+            consecutiveFailures: Int(integer("consecutive_failures")), failingSince: optionalInteger("failing_since"),
+            rateLimit: optionalInteger("rate_limit").map { Int($0) })
     }
 
     /// An attempt error stored as its text and its code.

@@ -2,7 +2,7 @@
 package enum StoredSQL {
     package static let webhook = """
         seq, id, customer_id, name, detail, url, method, event_types, headers, secret, retired_secrets,
-        status, disabled_reason, created_at, updated_at, consecutive_failures, failing_since
+        status, disabled_reason, created_at, updated_at, consecutive_failures, failing_since, rate_limit
         """
     /// An event's columns, of table alias `alias`.
     package static func event(_ alias: String) -> String {

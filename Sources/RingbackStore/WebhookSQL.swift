@@ -15,11 +15,11 @@ package enum WebhookSQL {
     package static func insert(_ webhook: Webhook) -> SQLStatement {
         """
         INSERT INTO webhooks (id, customer_id, name, detail, url, method, event_types, headers, secret,
-                              retired_secrets, status, disabled_reason, created_at, updated_at)
+                              retired_secrets, status, disabled_reason, created_at, updated_at, rate_limit)
         VALUES (\(webhook.id), \(webhook.customerID), \(webhook.name), \(webhook.detail), \(webhook.url),
                 \(webhook.method.rawValue), \(StoredJSON.eventTypes(webhook.eventTypes)), \(StoredJSON.headers(webhook.headers)),
                 \(webhook.secret.text), \(StoredJSON.retiredSecrets(webhook.retiredSecrets)), \(webhook.status.rawValue),
-                \(webhook.disabledReason), \(webhook.createdAt), \(webhook.updatedAt))
+                \(webhook.disabledReason), \(webhook.createdAt), \(webhook.updatedAt), \(webhook.rateLimit))
         """
     }
 
@@ -45,11 +45,20 @@ package enum WebhookSQL {
             method = \(webhook.method.rawValue), event_types = \(StoredJSON.eventTypes(webhook.eventTypes)),
             headers = \(StoredJSON.headers(webhook.headers)), secret = \(webhook.secret.text),
             retired_secrets = \(StoredJSON.retiredSecrets(webhook.retiredSecrets)), status = \(webhook.status.rawValue),
-            disabled_reason = \(webhook.disabledReason), updated_at = \(webhook.updatedAt),
+            disabled_reason = \(webhook.disabledReason), updated_at = \(webhook.updatedAt), rate_limit = \(webhook.rateLimit),
             failing_since = CASE WHEN \(reEnabled) = 1 THEN NULL ELSE failing_since END,
             consecutive_failures = CASE WHEN \(reEnabled) = 1 THEN 0 ELSE consecutive_failures END,
             last_failure_at = CASE WHEN \(reEnabled) = 1 THEN NULL ELSE last_failure_at END
         WHERE id = \(webhook.id)
+        """
+    }
+
+    /// Reserves the webhook's next send under its rate limit: the later of now and the reserved
+    /// next start, pushed on by `spacing` (microseconds); answers the reserved start.
+    package static func reserveSend(_ id: UUID, spacing: Int64, now: Int64) -> SQLStatement {
+        """
+        UPDATE webhooks SET rate_next_at = CASE WHEN rate_next_at > \(now) THEN rate_next_at ELSE \(now) END + \(spacing)
+        WHERE id = \(id) RETURNING rate_next_at - \(spacing) AS slot
         """
     }
 

@@ -20,11 +20,13 @@ public struct Webhook: Sendable, Hashable {
     public var consecutiveFailures: Int
     /// The first failed attempt since the last success, when the latest attempt failed.
     public var failingSince: Millis?
+    /// Deliveries per second at most (contract section 18), or nil for no limit.
+    public var rateLimit: Int?
 
     public init(id: UUID, customerID: UUID, name: String?, detail: String?, url: String, method: WebhookMethod,
                 eventTypes: [String], headers: [WebhookHeader], secret: WebhookSecret, retiredSecrets: [RetiredSecret],
                 status: WebhookStatus, disabledReason: String?, createdAt: Millis, updatedAt: Millis,
-                consecutiveFailures: Int = 0, failingSince: Millis? = nil) {
+                consecutiveFailures: Int = 0, failingSince: Millis? = nil, rateLimit: Int? = nil) {
         self.id = id
         self.customerID = customerID
         self.name = name
@@ -41,6 +43,13 @@ public struct Webhook: Sendable, Hashable {
         self.updatedAt = updatedAt
         self.consecutiveFailures = consecutiveFailures
         self.failingSince = failingSince
+        self.rateLimit = rateLimit
+    }
+
+    /// The time between two sends under the rate limit, in microseconds: a little over
+    /// 1/limit of a second, so that no one-second window ever holds more than the limit.
+    public var sendSpacing: Int64? {
+        rateLimit.map { 1_000_000 / Int64(max(1, $0)) + 1 }
     }
 
     /// Whether the endpoint is healthy or failing at `now` (contract section 13).
@@ -101,6 +110,8 @@ public struct WebhookChanges: Sendable, Hashable {
     /// Only on create; an update may repeat the webhook's own scheme, not change it.
     public var signatureScheme: WebhookSecret.Scheme?
     public var status: WebhookStatus?
+    /// `.some(nil)` removes the limit.
+    public var rateLimit: Int??
 
     public init() {}
 
@@ -129,6 +140,7 @@ extension Webhook {
         if let eventTypes = changes.eventTypes { self.eventTypes = eventTypes }
         if let headers = changes.headers { self.headers = headers }
         if let secret = changes.secret { self.secret = secret }
+        if let rateLimit = changes.rateLimit { self.rateLimit = rateLimit }
         if let status = changes.status {
             if status == .disabled, self.status == .active { disabledReason = FailurePolicy.customerReason }
             self.status = status
