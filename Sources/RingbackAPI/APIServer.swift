@@ -64,6 +64,8 @@ public struct API: Sendable {
     let schemas = EventSchemas.bundled
     let streams = StreamSlots()
     let publishedCounter = Counter(label: "ringback_events_published_total")
+    let publishTime = Timer(label: "ringback_store_transaction_seconds", dimensions: [("operation", "publish")],
+                            preferredDisplayUnit: .seconds)
 
     public init(store: any Store, configuration: APIConfiguration) {
         self.store = store

@@ -20,7 +20,9 @@ extension API {
                 }
                 let results: [PublishResult]
                 do {
+                    let started = ContinuousClock.now
                     results = try await store.publish(events)
+                    publishTime.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
                 } catch let error as StoreError where error.unknownCustomerIndex != nil && !batch {
                     throw Problem.badRequest(field: "customer_id", "is not a known customer")
                 }

@@ -29,6 +29,13 @@ public enum DurationText {
 }
 
 extension Duration {
+    /// Whole nanoseconds, saturating (for metrics' timers).
+    public var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? .max : scaled + attoseconds / 1_000_000_000
+    }
+
     /// Whole milliseconds, rounded down.
     public var milliseconds: Int64 {
         let (seconds, attoseconds) = components

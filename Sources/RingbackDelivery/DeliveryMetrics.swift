@@ -18,4 +18,22 @@ struct DeliveryMetrics: Sendable {
     })
     /// Claims that lost their lease before they could be sent (another node took them over).
     let lostLeases = Counter(label: "ringback_lost_leases_total")
+    /// The claim loop: deliveries per claim, and the claim's time.
+    let claimBatch = Recorder(label: "ringback_claim_batch_size")
+    /// Database transaction time by operation (contract section 19).
+    let storeTime: [String: Timer] = Dictionary(uniqueKeysWithValues: ["claim", "extend_leases", "reserve_send"].map {
+        ($0, Timer(label: "ringback_store_transaction_seconds", dimensions: [("operation", $0)], preferredDisplayUnit: .seconds))
+    })
+    /// Webhooks by health (healthy, failing, disabled), over the whole database.
+    let webhooks: [String: Gauge] = Dictionary(uniqueKeysWithValues: ["healthy", "failing", "disabled"].map {
+        ($0, Gauge(label: "ringback_webhooks", dimensions: [("health", $0)]))
+    })
+
+    /// Runs `body`, recording its time as database operation `operation`.
+    func timed<T>(_ operation: String, _ body: () async throws -> T) async rethrows -> T {
+        let started = ContinuousClock.now
+        defer { storeTime[operation]?.recordNanoseconds((ContinuousClock.now - started).nanoseconds) }
+        return try await body()
+    }
 }
+

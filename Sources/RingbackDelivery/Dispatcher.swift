@@ -163,8 +163,11 @@ public final class Dispatcher: Service, Sendable {
         let limit = min(free, configuration.claimBatch)
         let claimed: [ClaimedDelivery]
         do {
-            claimed = try await store.claimDue(limit: limit, quotas: quotas,
-                                               lease: configuration.lease, owner: configuration.owner, now: time)
+            claimed = try await metrics.timed("claim") {
+                try await store.claimDue(limit: limit, quotas: quotas, lease: configuration.lease,
+                                         owner: configuration.owner, now: time)
+            }
+            metrics.claimBatch.record(claimed.count)
         } catch {
             logger.warning("cannot claim deliveries; will try again", metadata: ["error": "\(error)"])
             // The database's trouble is in real time, whatever clock the schedules run on.
@@ -236,7 +239,10 @@ public final class Dispatcher: Service, Sendable {
         guard let spacing = delivery.webhook.sendSpacing else { return }
         while !Task.isCancelled {
             do {
-                let slot = try await store.reserveSend(webhookID: delivery.webhook.id, spacing: spacing, now: clock.now * 1000)
+                let now = clock.now * 1000
+                let slot = try await metrics.timed("reserve_send") {
+                    try await store.reserveSend(webhookID: delivery.webhook.id, spacing: spacing, now: now)
+                }
                 try await clock.sleep(until: (slot + 999) / 1000)
                 return
             } catch {
@@ -252,7 +258,9 @@ public final class Dispatcher: Service, Sendable {
         let needed = configuration.timeout.milliseconds + configuration.leaseMargin.milliseconds
         if delivery.leaseUntil - time >= needed { return delivery }
         let until = time + configuration.lease.milliseconds
-        let extended = (try? await store.extendLeases([delivery], owner: configuration.owner, until: until)) ?? []
+        let extended = (try? await metrics.timed("extend_leases") {
+            try await store.extendLeases([delivery], owner: configuration.owner, until: until)
+        }) ?? []
         guard extended.contains(delivery.seq) else {
             metrics.lostLeases.increment()
             logger.debug("lease lost before the attempt", metadata: ["delivery.id": "\(delivery.id)"])
@@ -381,5 +389,8 @@ public final class Dispatcher: Service, Sendable {
             metrics.concurrencyLimit["max"]?.record(limits[limits.count - 1])
         }
         if let count = try? await store.pendingCount() { metrics.pending.record(count) }
+        if let counts = try? await store.webhookHealthCounts(now: clock.now) {
+            for (health, gauge) in metrics.webhooks { gauge.record(counts[health] ?? 0) }
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Logging
+import Metrics
 import RingbackCore
 import RingbackStore
 import Synchronization
@@ -16,6 +17,8 @@ final class OutcomeRecorder: Sendable {
     private let policy: FailurePolicy
     private let clock: any WallClock
     private let logger: Logger
+    private let recordTime = Timer(label: "ringback_store_transaction_seconds", dimensions: [("operation", "record")],
+                                   preferredDisplayUnit: .seconds)
 
     init(store: any Store, policy: FailurePolicy, clock: any WallClock, logger: Logger) {
         self.store = store
@@ -56,7 +59,9 @@ final class OutcomeRecorder: Sendable {
         var failures = 0
         while true {
             do {
+                let started = ContinuousClock.now
                 try await store.record(batch, policy: policy, now: clock.now)
+                recordTime.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
                 return
             } catch {
                 failures += 1

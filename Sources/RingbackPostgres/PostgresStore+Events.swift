@@ -52,6 +52,10 @@ extension PostgresStore {
             .map { StreamPosition(txid: $0.integer("txid"), seq: $0.integer("seq")) }
     }
 
+    public func webhookHealthCounts(now: Millis) async throws -> [String: Int] {
+        Dictionary(try await rows(WebhookSQL.healthCounts(now: now)).map { ($0.text("health"), Int($0.integer("count"))) }) { $0 + $1 }
+    }
+
     public func reserveSend(webhookID: UUID, spacing: Int64, now: Int64) async throws -> Int64 {
         try await rows(WebhookSQL.reserveSend(webhookID, spacing: spacing, now: now)).first?.integer("slot") ?? now
     }

@@ -45,6 +45,12 @@ extension SQLiteStore {
         }
     }
 
+    public func webhookHealthCounts(now: Millis) async throws -> [String: Int] {
+        try await read { db in
+            Dictionary(try db.rows(WebhookSQL.healthCounts(now: now)).map { ($0.text("health"), Int($0.integer("count"))) }) { $0 + $1 }
+        }
+    }
+
     public func reserveSend(webhookID: UUID, spacing: Int64, now: Int64) async throws -> Int64 {
         try await write(durable: false) { db in
             try db.rows(WebhookSQL.reserveSend(webhookID, spacing: spacing, now: now)).first?.integer("slot") ?? now

@@ -45,6 +45,8 @@ public protocol Store: Service {
     /// Reserves the webhook's next send under its rate limit, shared by every node: answers when
     /// (microseconds since 1970) the send may start; `spacing` apart from every other reservation.
     func reserveSend(webhookID: UUID, spacing: Int64, now: Int64) async throws -> Int64
+    /// How many webhooks are healthy, failing and disabled at `now` (contract section 19).
+    func webhookHealthCounts(now: Millis) async throws -> [String: Int]
     /// Deletes the webhook and cancels its pending deliveries.
     func deleteWebhook(customerID: UUID, id: UUID) async throws -> Webhook
 

@@ -62,6 +62,14 @@ package enum WebhookSQL {
         """
     }
 
+    package static func healthCounts(now: Millis) -> SQLStatement {
+        """
+        SELECT CASE WHEN w.status = 'disabled' THEN 'disabled' WHEN \(DeliverySQL.failing(now: now)) THEN 'failing'
+                    ELSE 'healthy' END AS health, COUNT(*) AS count
+        FROM webhooks w GROUP BY 1
+        """
+    }
+
     package static func delete(customerID: UUID, id: UUID) -> SQLStatement {
         "DELETE FROM webhooks WHERE id = \(id) AND customer_id = \(customerID) RETURNING \(sql: StoredSQL.webhook)"
     }

@@ -36,6 +36,15 @@ import Testing
             // Refused credentials are logged as refusals, not as what was tried.
             _ = try await send(base + "/v1.0/webhooks", method: .GET, token: customer.key + "x", json: nil)
             _ = try await send(base + "/v1.0/customers", method: .GET, token: IsolationTests.adminToken + "x", json: nil)
+            // Section 19's metrics are there.
+            let metrics = try await get(base + "/metrics")
+            for series in [#"ringback_attempt_errors_total{error_code="status"}"#, #"ringback_webhooks{health="healthy"}"#,
+                           "ringback_claim_batch_size", #"ringback_store_transaction_seconds_count{operation="claim"}"#,
+                           #"ringback_store_transaction_seconds_count{operation="record"}"#,
+                           #"ringback_store_transaction_seconds_count{operation="publish"}"#,
+                           #"ringback_purged_rows_total{table="events"}"#, "ringback_event_streams_open"] {
+                #expect(metrics.contains(series), "\(series) is missing")
+            }
             server.kill(SIGTERM)
             #expect(await server.waitForExit() == 0)
 
