@@ -12,8 +12,8 @@ struct RunBenchmark: AsyncParsableCommand {
         commandName: "run", abstract: "Measure deliveries end to end against nginx and a recording receiver.")
 
     @Option(help: "The ringback binary (default: the one beside this one).") var binary: String?
-    @Option(help: "Scenarios, comma-separated: wire, publish, one, latency, fanout, isolation, backlog, singles, postgres (default: all).")
-    var scenarios: String = "wire,publish,one,latency,fanout,isolation,backlog,singles,postgres"
+    @Option(help: "Scenarios, comma-separated: wire, publish, one, latency, fanout, isolation, backlog, retention, singles, postgres (default: all).")
+    var scenarios: String = "wire,publish,one,latency,fanout,isolation,backlog,retention,singles,postgres"
     @Flag(help: "Small sizes: proves the benchmark runs (CI), measures nothing worth quoting.") var smoke = false
     @Option(help: "Write the results as JSON to this file.") var json: String?
     @Option(help: "postgres://... for the PostgreSQL scenario (or RINGBACK_BENCH_POSTGRES_URL).") var postgres: String?

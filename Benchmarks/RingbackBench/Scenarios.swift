@@ -17,11 +17,14 @@ struct Scenarios: Sendable {
         var postgresEvents = 50_000
         var postgresRate = 500
         var postgresSeconds = 30
+        var retentionEvents = 200_000
+        var retentionRounds = 3
 
         static let full = Sizes()
         static let smoke = Sizes(publish: 2_000, one: 5_000, latencyRate: 200, latencySeconds: 3, fanoutEvents: 500,
                                  isolationEvents: 500, backlog: 20_000, singlesClients: 8, singlesSeconds: 2,
-                                 postgresEvents: 2_000, postgresRate: 100, postgresSeconds: 3)
+                                 postgresEvents: 2_000, postgresRate: 100, postgresSeconds: 3,
+                                 retentionEvents: 2_000, retentionRounds: 2)
     }
 
     /// One figure of the table.
@@ -114,6 +117,8 @@ struct Scenarios: Sendable {
             }
         case "backlog":
             return try await backlog(row)
+        case "retention":
+            return try await retention(row)
         case "singles":
             return try await withServer("singles") { server in
                 let customer = try await server.customer("bench")
@@ -167,6 +172,39 @@ struct Scenarios: Sendable {
                         "deliveries/s", target: ">= 8,000"),
                     row("peak RSS of ringback during the backlog run", Double(peak.value) / 1_048_576, "MB", target: "<= 300")]
         }
+    }
+
+    /// A steady load under `--retention 5s`: rounds of events delivered, then purged; the
+    /// database's size on disk after each round (SQLite reuses the freed pages: it stays flat).
+    func retention(_ row: RowMaker) async throws -> [Row] {
+        try await withNginx { nginx in
+            try await withServer("retention", options: ["--retention", "5s"]) { server in
+                let customer = try await server.customer("bench")
+                try await server.webhook(key: customer.key, url: nginx.url("/retention"))
+                let file = folder.appendingPathComponent("retention.sqlite").path
+                var rows: [Row] = []
+                for round in 1...sizes.retentionRounds {
+                    _ = try await Publisher(server: server, customerID: customer.id)
+                        .batches(sizes.retentionEvents, prefix: "r\(round)-")
+                    _ = try await server.waitDelivered(round * sizes.retentionEvents)
+                    let size = Self.megabytes(file) + Self.megabytes(file + "-wal")
+                    rows.append(row("database after round \(round) of \(sizes.retentionEvents) events (before its purge)", size,
+                                    "MB", target: "flat"))
+                    // The window passes and the round's events go.
+                    let deadline = ContinuousClock.now + .seconds(600)
+                    while try await server.metric("ringback_purged_rows_total", matching: #"table="events""#)
+                        < Double(round * sizes.retentionEvents), ContinuousClock.now < deadline {
+                        try await Task.sleep(for: .milliseconds(200))
+                    }
+                }
+                return rows
+            }
+        }
+    }
+
+    static func megabytes(_ path: String) -> Double {
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.doubleValue ?? 0
+        return size / 1_048_576
     }
 
     /// Two nodes on one PostgreSQL database: throughput, and latency at a paced rate.
