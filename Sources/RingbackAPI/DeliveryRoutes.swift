@@ -6,6 +6,22 @@ import RingbackStore
 extension API {
     var deliveryEndpoints: [Endpoint] {
         [
+            Endpoint(.get, "/v1.0/webhooks/:id/stats", .customer) { request, context in
+                let now = configuration.clock.now
+                var since = now - 86_400_000
+                if let text = try request.query("since") {
+                    guard let parsed = Timestamp.parse(text) else {
+                        throw Problem.badRequest(field: "since", "must be an RFC 3339 time, e.g. 2026-12-01T09:00:00Z")
+                    }
+                    guard parsed < now, parsed >= now - 31 * 86_400_000 else {
+                        throw Problem.badRequest(field: "since", "must be within the last 31 days")
+                    }
+                    since = parsed
+                }
+                let stats = try await store.webhookStats(customerID: try context.customerID, webhookID: try context.parameters.uuid("id"),
+                                                         since: since, until: now)
+                return try JSONResponse.make(.ok, StatsResource(stats))
+            },
             Endpoint(.get, "/v1.0/webhooks/:id/deliveries", .customer) { request, context in
                 var status: DeliveryStatus?
                 if let text = try request.query("status"), !text.isEmpty {

@@ -234,7 +234,8 @@ public final class Dispatcher: Service, Sendable {
     /// The claim, if this node still holds its lease for the whole attempt; a lease that would
     /// run out during the attempt is extended first. Nil when another node took it over.
     /// Under a rate limit, waits for this send's reserved start (reserved in the store, so every
-    /// node shares the limit). Waiting uses no attempt; the lease is checked after it.
+    /// node shares the limit). A send woken too late for its slot (a busy host) reserves again
+    /// rather than crowd the sends after it. Waiting uses no attempt; the lease is checked after.
     private func pace(_ delivery: ClaimedDelivery) async {
         guard let spacing = delivery.webhook.sendSpacing else { return }
         while !Task.isCancelled {
@@ -244,7 +245,7 @@ public final class Dispatcher: Service, Sendable {
                     try await store.reserveSend(webhookID: delivery.webhook.id, spacing: spacing, now: now)
                 }
                 try await clock.sleep(until: (slot + 999) / 1000)
-                return
+                if clock.now * 1000 <= slot + Webhook.sendSlack { return }
             } catch {
                 if Task.isCancelled { return }
                 logger.warning("cannot reserve a send under the rate limit; will try again", metadata: ["error": "\(error)"])

@@ -100,6 +100,15 @@ extension PostgresStore {
         Int(try await rows(DeliverySQL.pendingCount).first?.integer("count") ?? 0)
     }
 
+    public func webhookStats(customerID: UUID, webhookID: UUID, since: Millis, until: Millis) async throws -> WebhookStats {
+        try await transaction { connection in
+            try await Self.requireWebhook(connection, customerID: customerID, id: webhookID, logger: self.logger)
+            let hours = try await connection.rows(DeliverySQL.stats(webhookID: webhookID, since: since, until: until),
+                                                  logger: self.logger).map(\.statsHour)
+            return WebhookStats(since: since, until: until, hours: hours)
+        }
+    }
+
     public func listDeliveries(customerID: UUID, webhookID: UUID, status: DeliveryStatus?, eventID: String?,
                                _ page: PageRequest) async throws -> Page<Delivery> {
         try await transaction { connection in

@@ -92,6 +92,14 @@ extension SQLiteStore {
         try await read { db in try db.rows(DeliverySQL.pendingCount).first?["count"] ?? 0 }
     }
 
+    public func webhookStats(customerID: UUID, webhookID: UUID, since: Millis, until: Millis) async throws -> WebhookStats {
+        try await read { db in
+            try Self.requireWebhook(db, customerID: customerID, id: webhookID)
+            let hours = try db.rows(DeliverySQL.stats(webhookID: webhookID, since: since, until: until)).map(\.statsHour)
+            return WebhookStats(since: since, until: until, hours: hours)
+        }
+    }
+
     public func listDeliveries(customerID: UUID, webhookID: UUID, status: DeliveryStatus?, eventID: String?,
                                _ page: PageRequest) async throws -> Page<Delivery> {
         try await read { db in

@@ -241,6 +241,30 @@ package enum DeliverySQL {
             """
     }
 
+    // MARK: Statistics
+
+    /// A webhook's attempts in [since, until), hour by hour, with their durations counted in
+    /// `WebhookStats.durationBounds` buckets. Deliveries made more than two days before `since`
+    /// are not looked at: their attempts would be past the retry schedule.
+    package static func stats(webhookID: UUID, since: Millis, until: Millis) -> SQLStatement {
+        var statement: SQLStatement = """
+            SELECT (a.started_at - \(since)) / 3600000 AS hour, COUNT(*) AS attempts,
+                   SUM(CASE WHEN a.error IS NULL THEN 1 ELSE 0 END) AS succeeded
+            """
+        var lower: Int64 = -1
+        for (index, bound) in WebhookStats.durationBounds.enumerated() {
+            statement += ", SUM(CASE WHEN a.duration_ms > \(lower) AND a.duration_ms <= \(bound) THEN 1 ELSE 0 END) AS d\(sql: String(index))"
+            lower = bound
+        }
+        statement += ", SUM(CASE WHEN a.duration_ms > \(lower) THEN 1 ELSE 0 END) AS d\(sql: String(WebhookStats.durationBounds.count))"
+        return statement + """
+             FROM attempts a JOIN deliveries d ON d.seq = a.delivery_seq
+            WHERE d.webhook_id = \(webhookID) AND d.created_at >= \(since - 2 * 86_400_000)
+              AND a.started_at >= \(since) AND a.started_at < \(until)
+            GROUP BY 1 ORDER BY 1
+            """
+    }
+
     // MARK: Operations
 
     /// Computes `ready` again for the pending deliveries of one webhook (of one lane when given):

@@ -96,6 +96,8 @@ public protocol Store: Service {
 
     func listDeliveries(customerID: UUID, webhookID: UUID, status: DeliveryStatus?, eventID: String?, _ page: PageRequest) async throws -> Page<Delivery>
     func delivery(customerID: UUID, webhookID: UUID, id: UUID) async throws -> (Delivery, [Attempt])
+    /// The webhook's attempts in [since, until), hour by hour (contract section 17).
+    func webhookStats(customerID: UUID, webhookID: UUID, since: Millis, until: Millis) async throws -> WebhookStats
     /// Makes the delivery due now for one more attempt.
     func retryDelivery(customerID: UUID, webhookID: UUID, id: UUID, now: Millis) async throws
     /// Queues again, with the whole schedule, the failed deliveries created in the window.

@@ -86,3 +86,12 @@ package func makeStreamBatch<Row: StoredRow>(_ rows: [Row]) -> StreamBatch {
     }
     return StreamBatch(events: events, blocked: false)
 }
+
+extension StoredRow {
+    /// One hour of `DeliverySQL.stats`.
+    package var statsHour: WebhookStats.HourCounts {
+        WebhookStats.HourCounts(
+            hour: Int(integer("hour")), attempts: Int(integer("attempts")), succeeded: Int(integer("succeeded")),
+            durations: (0...WebhookStats.durationBounds.count).map { Int(integer("d\($0)")) })
+    }
+}

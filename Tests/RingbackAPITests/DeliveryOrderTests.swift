@@ -7,7 +7,7 @@ import Testing
 @Suite struct DeliveryOrderTests {
     @Test func oneResourceIsDeliveredInOrderUnderFailuresWhileAnotherIsNotHeldBack() async throws {
         try await Receiver.run { receiver in
-            try await APIHarness.run(allowInsecureURLs: true, engine: .init(schedule: RetrySchedule(parsing: "600ms,600ms,600ms")!)) { api in
+            try await APIHarness.run(allowInsecureURLs: true, engine: .init(schedule: RetrySchedule(parsing: "1500ms,1500ms,1500ms")!)) { api in
                 // The first event of call-A fails twice; call-A's later events must wait for it.
                 receiver.respond("/ordered") { request, earlier in
                     guard request.json?["type"] == .string("call_created") else { return .status(200) }

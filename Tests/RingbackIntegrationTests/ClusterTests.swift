@@ -89,7 +89,9 @@ import Testing
             for request in received { if let id = request.header("webhook-id") { arrivals[id, default: []].append(request.at) } }
             for (id, times) in arrivals where times.count > 1 {
                 for (earlier, later) in zip(times, times.dropFirst()) {
-                    #expect(later - earlier >= Self.lease - .milliseconds(500), "\(id) was attempted twice within its lease")
+                    // (The lease starts at the claim, the first arrival comes after: on busy cores,
+                    // up to a second later. A repeat inside a valid lease would come at once.)
+                    #expect(later - earlier >= Self.lease - .milliseconds(1500), "\(id) was attempted twice within its lease")
                 }
             }
             // Per resource, the first arrival of each event follows publish order, across nodes.

@@ -532,6 +532,47 @@ import Testing
 
     // MARK: Operations
 
+    /// Contract section 17: attempts hour by hour, with success and duration percentiles.
+    @Test(arguments: Backend.allCases)
+    func statsCountAWebhooksAttemptsHourByHour(_ backend: Backend) async throws {
+        try await TestDatabase.withStore(backend) { store in
+            let customer = try await Self.customer(store)
+            let other = try await Self.customer(store, "other")
+            let webhook = try await Self.webhook(store, customer)
+            let since = Self.now - 3 * 3_600_000
+            func attempt(_ claimed: ClaimedDelivery, at time: Millis, ms: Int64, status: Int, _ next: AttemptOutcome.Next) -> AttemptOutcome {
+                AttemptOutcome(deliverySeq: claimed.seq, webhookID: claimed.webhook.id, lease: claimed.lease, attempt: Attempt(
+                    number: claimed.attemptNumber, startedAt: time, durationMS: ms, statusCode: status,
+                    error: status == 200 ? nil : .status(status), responseBody: ""), next: next)
+            }
+            // Hour 0: a 500 in 40 ms, then a success in 3 ms. Hour 2: a success in 700 ms.
+            let first = since + 600_000
+            _ = try await store.publish([Self.event(customer, resource: "a", at: first)])
+            let a1 = try #require(try await Self.claim(store, at: first).first)
+            try await store.record([attempt(a1, at: first, ms: 40, status: 500, .retry(at: first + 600_000))], policy: Self.policy, now: first)
+            let a2 = try #require(try await Self.claim(store, at: first + 600_000).first)
+            try await store.record([attempt(a2, at: first + 600_000, ms: 3, status: 200, .succeeded)], policy: Self.policy, now: first)
+            let third = since + 2 * 3_600_000 + 600_000
+            _ = try await store.publish([Self.event(customer, resource: "b", at: third)])
+            let b1 = try #require(try await Self.claim(store, at: third).first)
+            try await store.record([attempt(b1, at: third, ms: 700, status: 200, .succeeded)], policy: Self.policy, now: third)
+
+            let stats = try await store.webhookStats(customerID: customer.id, webhookID: webhook.id, since: since,
+                                                     until: since + 3 * 3_600_000)
+            #expect(stats.attempts == 3 && stats.succeeded == 2 && stats.failed == 1)
+            #expect(stats.buckets.map(\.attempts) == [2, 0, 1])
+            #expect(stats.buckets.map(\.failed) == [1, 0, 0])
+            #expect(stats.buckets.map(\.start) == [since, since + 3_600_000, since + 7_200_000])
+            #expect(stats.p50 == 50 && stats.p99 == 1000, "durations 3, 40, 700 ms fall in the 5, 50 and 1000 ms buckets")
+            let later = try await store.webhookStats(customerID: customer.id, webhookID: webhook.id, since: since + 3_600_000,
+                                                     until: since + 3 * 3_600_000)
+            #expect(later.attempts == 1 && later.buckets.count == 2)
+            await #expect(throws: StoreError.notFound) {
+                _ = try await store.webhookStats(customerID: other.id, webhookID: webhook.id, since: since, until: Self.now)
+            }
+        }
+    }
+
     /// Contract section 18: settled events older than the cutoff go, with their deliveries and
     /// attempts, in batches; pending deliveries and newer events stay.
     @Test(arguments: Backend.allCases)

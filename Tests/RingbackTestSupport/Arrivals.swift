@@ -1,6 +1,7 @@
-/// The most arrivals in any window of `window`: a second less a margin for the jitter between a
-/// send's start (which the rate limit spaces) and its arrival, on two busy cores (rate-limit tests).
-public func mostArrivals(_ times: [ContinuousClock.Instant], within window: Duration = .milliseconds(900)) -> Int {
+/// The most of `times` (milliseconds) in any window of `window` milliseconds: for rate limits,
+/// measured on the attempts' recorded start times, which the limit governs (arrival times at a
+/// receiver add the jitter of a busy host).
+public func mostWithin(_ times: [Int64], window: Int64 = 1000) -> Int {
     let sorted = times.sorted()
     var most = 0
     var start = 0

@@ -46,11 +46,16 @@ public struct Webhook: Sendable, Hashable {
         self.rateLimit = rateLimit
     }
 
-    /// The time between two sends under the rate limit, in microseconds: a little over
-    /// 1/limit of a second, so that no one-second window ever holds more than the limit.
+    /// The time between two sends under the rate limit, in microseconds: 1% over 1/limit of a
+    /// second, so that a send may start up to `Webhook.sendSlack` after its slot and still no
+    /// one-second window holds more than the limit.
     public var sendSpacing: Int64? {
-        rateLimit.map { 1_000_000 / Int64(max(1, $0)) + 1 }
+        rateLimit.map { 1_010_000 / Int64(max(1, $0)) + 1 }
     }
+
+    /// How late after its reserved slot a send may still start (microseconds); a later one
+    /// reserves again. 1% of a second: what the spacing's margin covers for `limit` sends.
+    public static let sendSlack: Int64 = 10_000
 
     /// Whether the endpoint is healthy or failing at `now` (contract section 13).
     public func health(at now: Millis) -> WebhookHealth {
