@@ -208,8 +208,7 @@ public final class Dispatcher: Service, Sendable {
                 var next: ClaimedDelivery? = delivery
                 while let current = next, !Task.isCancelled {
                     var made: Attempt?
-                    await self.pace(current)
-                    if let held = await self.fence(current) {
+                    if let held = await self.paceAndFence(current) {
                         let outcome = await self.attempt(held)
                         // An attempt cut short by cancellation is no result: its lease expires and it is made again.
                         if Task.isCancelled { break }
@@ -233,25 +232,32 @@ public final class Dispatcher: Service, Sendable {
 
     /// The claim, if this node still holds its lease for the whole attempt; a lease that would
     /// run out during the attempt is extended first. Nil when another node took it over.
-    /// Under a rate limit, waits for this send's reserved start (reserved in the store, so every
-    /// node shares the limit). A send woken too late for its slot (a busy host) reserves again
-    /// rather than crowd the sends after it. Waiting uses no attempt; the lease is checked after.
-    private func pace(_ delivery: ClaimedDelivery) async {
-        guard let spacing = delivery.webhook.sendSpacing else { return }
+    /// The delivery, ready to send now: under a rate limit, at its reserved start (reserved in
+    /// the store, so every node shares the limit), and held under a lease that outlasts the
+    /// attempt (`fence`). A send that is ready too late for its slot (a busy host) reserves
+    /// again rather than crowd the sends after it. Waiting uses no attempt. Nil when the lease
+    /// was lost.
+    private func paceAndFence(_ delivery: ClaimedDelivery) async -> ClaimedDelivery? {
+        guard let spacing = delivery.webhook.sendSpacing else { return await fence(delivery) }
         while !Task.isCancelled {
+            let slot: Int64
             do {
                 let now = clock.now * 1000
-                let slot = try await metrics.timed("reserve_send") {
+                slot = try await metrics.timed("reserve_send") {
                     try await store.reserveSend(webhookID: delivery.webhook.id, spacing: spacing, now: now)
                 }
                 try await clock.sleep(until: (slot + 999) / 1000)
-                if clock.now * 1000 <= slot + Webhook.sendSlack { return }
             } catch {
-                if Task.isCancelled { return }
+                if Task.isCancelled { return nil }
                 logger.warning("cannot reserve a send under the rate limit; will try again", metadata: ["error": "\(error)"])
                 try? await clock.sleep(until: clock.now + 100)
+                continue
             }
+            guard let held = await fence(delivery) else { return nil }
+            // The attempt starts right after this check.
+            if clock.now * 1000 <= slot + Webhook.sendSlack { return held }
         }
+        return nil
     }
 
     private func fence(_ delivery: ClaimedDelivery) async -> ClaimedDelivery? {

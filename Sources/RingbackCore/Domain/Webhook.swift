@@ -54,8 +54,9 @@ public struct Webhook: Sendable, Hashable {
     }
 
     /// How late after its reserved slot a send may still start (microseconds); a later one
-    /// reserves again. 1% of a second: what the spacing's margin covers for `limit` sends.
-    public static let sendSlack: Int64 = 10_000
+    /// reserves again. Half of what the spacing's 1% margin gives over `limit` sends, the other
+    /// half for the moment between this check and the attempt's start.
+    public static let sendSlack: Int64 = 5_000
 
     /// Whether the endpoint is healthy or failing at `now` (contract section 13).
     public func health(at now: Millis) -> WebhookHealth {
