@@ -186,6 +186,7 @@ struct EventStream: Sendable {
         var position = start
         var lastQueued = lastSent
         var lastWrite = ContinuousClock.now
+        var blockedWait = Duration.milliseconds(20)
         func overflow() {
             var chunk = ByteBuffer()
             let last = lastQueued.map { "\"" + $0 + "\"" } ?? "null"
@@ -215,11 +216,6 @@ struct EventStream: Sendable {
                 lastWrite = .now
             }
             if batch.events.count == Self.batch { continue }
-            if batch.blocked {
-                // An older transaction is still open on PostgreSQL: look again shortly.
-                try? await Task.sleep(for: .milliseconds(20))
-                continue
-            }
             let beat = lastWrite + configuration.streamHeartbeat
             if ContinuousClock.now >= beat {
                 var comment = ByteBuffer()
@@ -231,13 +227,22 @@ struct EventStream: Sendable {
                 lastWrite = .now
                 continue
             }
+            if batch.blocked {
+                // An older transaction is still open on PostgreSQL: look again soon, less and
+                // less often while it stays open.
+                try? await Task.sleep(for: blockedWait)
+                blockedWait = min(blockedWait * 2, .seconds(1))
+                continue
+            }
+            blockedWait = .milliseconds(20)
             await store.commits.wait(after: seen, timeout: beat - .now)
         }
     }
 
+    /// No filter means `*`, as for webhooks: Ringback's own events only by their exact names,
+    /// test pings never.
     func matches(_ type: String) -> Bool {
-        guard !filters.isEmpty else { return true }
         guard let eventType = EventCatalog.subscribable(named: type) else { return false }
-        return EventTypeFilter.anyMatches(filters, eventType)
+        return EventTypeFilter.anyMatches(filters.isEmpty ? ["*"] : filters, eventType)
     }
 }

@@ -52,7 +52,14 @@ extension PostgresStore {
         guard !outcomes.isEmpty else { return }
         let published = try await transaction { connection -> Bool in
             let logger = self.logger
-            try await connection.execute(DeliverySQL.lockWebhooks(Array(Set(outcomes.map(\.webhookID)))), logger: logger)
+            let webhookIDs = Array(Set(outcomes.map(\.webhookID)))
+            if outcomes.contains(where: { $0.attempt.error != nil }) {
+                // Failures may publish Ringback's own events, which reads the customers' webhooks.
+                try await connection.execute(OperationalEvents.lockCustomers(of: webhookIDs), logger: logger)
+                try await connection.execute(OperationalEvents.lockWebhooksOfCustomers(of: webhookIDs), logger: logger)
+            } else {
+                try await connection.execute(DeliverySQL.lockWebhooks(webhookIDs), logger: logger)
+            }
             let settled = try await connection.rows(DeliverySQL.settle(outcomes), logger: logger)
             // A stale outcome (the lease expired and another attempt was recorded) changes nothing.
             let applied = Set(settled.map { $0.integer("seq") })

@@ -90,7 +90,8 @@ package enum EventSQL {
                \(postgres: "CASE WHEN e.txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint THEN 1 ELSE 0 END",
                      sqlite: "1") AS readable
         FROM events e
-        WHERE e.customer_id = \(customerID) AND (e.txid > \(position.txid) OR (e.txid = \(position.txid) AND e.seq > \(position.seq)))
+        WHERE e.customer_id = \(customerID) AND e.txid >= \(position.txid)
+          AND (e.txid > \(position.txid) OR (e.txid = \(position.txid) AND e.seq > \(position.seq)))
         ORDER BY e.txid, e.seq LIMIT \(limit)
         """
     }
@@ -110,11 +111,13 @@ package enum EventSQL {
 
     // MARK: Retention
 
-    /// Up to `limit` events created before `cutoff` with no pending delivery, oldest first.
+    /// Up to `limit` events created before `cutoff` with no pending delivery, oldest first. The
+    /// newest event always stays: SQLite would give its `seq` to the next event, behind the
+    /// position of a live stream that had seen it.
     package static func purgeable(before cutoff: Millis, limit: Int) -> SQLStatement {
         """
         SELECT e.seq FROM events e
-        WHERE e.created_at < \(cutoff) AND NOT EXISTS (
+        WHERE e.created_at < \(cutoff) AND e.seq < (SELECT MAX(seq) FROM events) AND NOT EXISTS (
             SELECT 1 FROM deliveries d WHERE d.event_seq = e.seq AND d.status = 'pending')
         ORDER BY e.seq LIMIT \(limit)
         """

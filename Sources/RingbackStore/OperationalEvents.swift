@@ -11,6 +11,25 @@ package enum OperationalEvents {
         runs.filter { $0.failures > 0 || $0.gone }.map(\.webhookID)
     }
 
+    /// PostgreSQL, for a record that may publish Ringback's own events: the customers of the
+    /// outcomes' webhooks (key share), as publishing takes them first, so that records,
+    /// publishes and customer deletions take their locks in one order.
+    package static func lockCustomers(of webhookIDs: [UUID]) -> SQLStatement {
+        """
+        SELECT id FROM customers WHERE id IN (SELECT customer_id FROM webhooks WHERE id \(in: webhookIDs))
+        ORDER BY id FOR KEY SHARE
+        """
+    }
+
+    /// PostgreSQL, then: every webhook of those customers, in id order (the publish inside the
+    /// record reads them all), before any is changed.
+    package static func lockWebhooksOfCustomers(of webhookIDs: [UUID]) -> SQLStatement {
+        """
+        SELECT id FROM webhooks WHERE customer_id IN (SELECT customer_id FROM webhooks WHERE id \(in: webhookIDs))
+        ORDER BY id FOR NO KEY UPDATE
+        """
+    }
+
     /// The active webhooks among `ids`, read before the record changes them.
     package static func active(_ ids: [UUID]) -> SQLStatement {
         "SELECT id FROM webhooks WHERE id \(in: ids) AND status = 'active'"
@@ -49,7 +68,8 @@ package enum OperationalEvents {
     /// Nil for a delivery of an operational event.
     package static func deliveryFailed<Row: StoredRow>(_ row: Row, now: Millis) -> NewEvent? {
         let eventType = row.text("event_type")
-        guard EventCatalog.subscribable(named: eventType)?.isOperational != true else { return nil }
+        guard eventType != EventCatalog.testEvent.name, EventCatalog.subscribable(named: eventType)?.isOperational != true
+        else { return nil }
         var data = [
             JSONMember("id", .string(row.text("id"))), JSONMember("webhook_id", .string(row.text("webhook_id"))),
             JSONMember("event_id", .string(row.text("event_id"))), JSONMember("event_type", .string(eventType)),

@@ -83,6 +83,8 @@ final class Listener: Service, Sendable {
         self.secret = secret
         var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
         configuration.timeout.connect = .seconds(5)
+        // The stream sends a comment every 15 s: three missed mean a dead connection.
+        configuration.timeout.read = .seconds(45)
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
@@ -106,6 +108,9 @@ final class Listener: Service, Sendable {
                     await self.forward(event)
                 }
                 ClientCommand.say("ringback listen: the server closed the stream; reconnecting")
+            } catch is ResumeFromNow {
+                lastEventID = nil
+                continue
             } catch let refusal as Refusal {
                 ClientCommand.say("ringback listen: \(refusal.message)")
                 failure.withLock { $0 = ExitCode(refusal.status) }
@@ -123,6 +128,9 @@ final class Listener: Service, Sendable {
             try? await Task.sleep(for: .milliseconds(min(5000, 250 << min(failures, 5))))
         }
     }
+
+    /// The resume point is gone: reconnect without it.
+    struct ResumeFromNow: Error {}
 
     /// A refusal that retrying will not change: a bad key or request.
     struct Refusal: Error {
@@ -143,6 +151,10 @@ final class Listener: Service, Sendable {
         switch response.status.code {
         case 200: connected()
         case 401, 403: throw Refusal(message: "the access key was refused by \(base) (\(response.status.code))", status: 64)
+        case 400 where lastEventID != nil:
+            // The event to resume after is gone (retention): go on from now, and say so.
+            ClientCommand.say("ringback listen: \(lastEventID ?? "") is no longer stored; resuming from now, events since it may be missed")
+            throw ResumeFromNow()
         case 400..<500:
             let body = String(buffer: try await response.body.collect(upTo: 64 << 10))
             let detail = (try? JSONParser.parse(Array(body.utf8)))?["detail"]?.stringValue ?? body

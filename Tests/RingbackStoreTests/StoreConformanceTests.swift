@@ -605,6 +605,10 @@ import Testing
             #expect(try await store.listEvents(customerID: other.id, type: nil, resourceID: nil, PageRequest(size: 10, before: nil))
                 .items.isEmpty)
             #expect(try await store.pendingCount() == 1)
+            // However old, the newest event stays: SQLite would give its seq to the next one.
+            _ = try await store.purge(before: Self.now + 60_000, limit: 100)
+            let kept = try await store.listEvents(customerID: customer.id, type: nil, resourceID: nil, PageRequest(size: 10, before: nil))
+            #expect(Set(kept.items.map(\.resourceID)) == ["old-4", "new"])
         }
     }
 
