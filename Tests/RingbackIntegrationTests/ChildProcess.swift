@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import RingbackTestSupport
 import Testing
 
 /// The real `ringback` binary, run as a child process.
@@ -10,49 +11,50 @@ final class ChildProcess: @unchecked Sendable {
         return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("ringback")
     }
 
-    let process = Process()
-    private let stdout = Pipe()
-    private let stderr = Pipe()
+    /// The running child.
+    let process: SpawnedProcess
+    private let stdout: Pipe
+    private let stderr: Pipe
     /// What the child wrote so far: read as it comes, so that a chatty child never blocks on a full pipe.
-    private let written = Written()
+    private let written: Written
 
     private final class Written: Sendable {
         let data = Mutex<(stdout: Data, stderr: Data)>((Data(), Data()))
         func withLock<T>(_ body: (inout (stdout: Data, stderr: Data)) -> T) -> T { data.withLock { body(&$0) } }
     }
-    private let exited = AsyncStream<Int32>.makeStream()
+    private let exited: (stream: AsyncStream<Int32>, continuation: AsyncStream<Int32>.Continuation)
 
     /// Starts `ringback arguments...` in `directory` with extra environment variables; through
-    /// `launcher` (a command that runs the binary it is given) when there is one.
+    /// `launcher` (a command that runs the binary it is given, by its full path) when there is one.
     init(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil, launcher: [String] = []) throws {
-        if let command = launcher.first {
-            process.executableURL = URL(fileURLWithPath: command)
-            process.arguments = Array(launcher.dropFirst()) + [Self.binary.path] + arguments
-        } else {
-            process.executableURL = Self.binary
-            process.arguments = arguments
-        }
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "no ringback binary at \(Self.binary.path)")
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("RINGBACK_") }
         env.merge(environment) { $1 }
-        process.environment = env
-        if let directory { process.currentDirectoryURL = directory }
-        process.standardOutput = stdout
-        process.standardError = stderr
-        stdout.fileHandleForReading.readabilityHandler = { [written] handle in
+        let (stdout, stderr, written) = (Pipe(), Pipe(), Written())
+        stdout.fileHandleForReading.readabilityHandler = { handle in
             let data = handle.availableData
             written.withLock { $0.stdout.append(data) }
         }
-        stderr.fileHandleForReading.readabilityHandler = { [written] handle in
+        stderr.fileHandleForReading.readabilityHandler = { handle in
             let data = handle.availableData
             written.withLock { $0.stderr.append(data) }
         }
+        let exited = AsyncStream<Int32>.makeStream()
         let continuation = exited.continuation
-        process.terminationHandler = { process in
-            continuation.yield(process.terminationStatus)
-            continuation.finish()
+        let command = launcher.isEmpty ? [Self.binary.path] + arguments : launcher + [Self.binary.path] + arguments
+        defer {
+            // The child has its own copies; ours would keep the pipes open after it exits.
+            try? stdout.fileHandleForWriting.close()
+            try? stderr.fileHandleForWriting.close()
         }
-        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "no ringback binary at \(Self.binary.path)")
-        try process.run()
+        process = try SpawnedProcess(
+            executable: command[0], arguments: Array(command.dropFirst()), environment: env, directory: directory?.path,
+            stdout: stdout.fileHandleForWriting.fileDescriptor, stderr: stderr.fileHandleForWriting.fileDescriptor,
+            onExit: { status in
+                continuation.yield(status)
+                continuation.finish()
+            })
+        (self.stdout, self.stderr, self.written, self.exited) = (stdout, stderr, written, exited)
     }
 
     /// Waits for the exit, at most `timeout`; kills the child if it takes longer.
@@ -66,7 +68,7 @@ final class ChildProcess: @unchecked Sendable {
             }
             group.addTask {
                 try? await Task.sleep(for: timeout)
-                if process.isRunning { process.terminate() }
+                process.send(SIGTERM)
                 return nil
             }
             let first = await group.next() ?? nil
@@ -76,7 +78,7 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     func kill(_ signal: Int32 = SIGKILL) {
-        if process.isRunning { Foundation.kill(process.processIdentifier, signal) }
+        process.send(signal)
     }
 
     /// Everything the child wrote so far (all of it, once it has exited).

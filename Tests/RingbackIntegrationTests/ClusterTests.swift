@@ -195,16 +195,6 @@ import Testing
             for node in [first, second] { node.kill(SIGTERM) }
             for (index, node) in [first, second].enumerated() {
                 let status = await node.waitForExit(timeout: .seconds(8))
-                if status == nil {
-                    let gdb = Process()
-                    gdb.executableURL = URL(fileURLWithPath: "/usr/bin/gdb")
-                    gdb.arguments = ["-p", "\(node.process.processIdentifier)", "-batch", "-ex", "thread apply all bt"]
-                    gdb.standardOutput = FileHandle(forWritingAtPath: "/tmp/gdb-node.txt") ?? FileHandle.nullDevice
-                    FileManager.default.createFile(atPath: "/tmp/gdb-node.txt", contents: nil)
-                    gdb.standardOutput = FileHandle(forWritingAtPath: "/tmp/gdb-node.txt")
-                    try gdb.run()
-                    gdb.waitUntilExit()
-                }
                 #expect(status == 0, "node \(index): \(node.output.stderr.suffix(4000))")
             }
         }

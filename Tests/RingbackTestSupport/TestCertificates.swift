@@ -31,16 +31,7 @@ public struct TestCertificates: Sendable {
 
     /// Runs openssl and waits for it without blocking a thread of the concurrency pool.
     private static func openssl(_ arguments: [String]) async throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do { try process.run() } catch { continuation.resume(throwing: error) }
-        }
+        let status = try await SpawnedProcess.run("/usr/bin/openssl", arguments)
         guard status == 0 else { throw CocoaError(.fileWriteUnknown) }
     }
 }
