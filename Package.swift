@@ -116,7 +116,8 @@ let package = Package(
             ]
         ),
         // The HTTP API: routes per resource, authentication as route-group middleware, errors
-        // rendered once as problem+json, Encodable resources, the OpenAPI document (a file).
+        // rendered once as problem+json, Encodable resources, the OpenAPI document and the customer
+        // portal (static files in Resources).
         .target(
             name: "RingbackAPI",
             dependencies: [
@@ -127,7 +128,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
-            resources: [.copy("Resources/openapi.json")]
+            resources: [.copy("Resources/openapi.json"), .copy("Resources/portal")]
         ),
         // The CLI: parses options, composes store, sender, dispatcher and server in one
         // ServiceGroup (serve), or the store and one task (migrate, customers create); simulate

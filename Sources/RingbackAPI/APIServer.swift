@@ -28,6 +28,11 @@ public struct APIConfiguration: Sendable {
     public var streamBuffer = 1000
     /// How long a stream's buffer may stay full before its reader is cut (`event: overflow`).
     public var streamPatience: Duration = .seconds(10)
+    /// How long a portal session works (`--portal-session-ttl`).
+    public var portalSessionLifetime: Duration = .seconds(3600)
+    /// Where customers reach this server (`--public-url`), for portal links; without it, the
+    /// scheme-less `Host` the operator called is used, with `http`.
+    public var publicURL: String?
 
     public init(adminTokenHash: String, allowInsecureURLs: Bool, clock: any WallClock) {
         self.adminTokenHash = adminTokenHash
@@ -70,7 +75,7 @@ public struct API: Sendable {
     public init(store: any Store, configuration: APIConfiguration) {
         self.store = store
         self.configuration = configuration
-        self.authenticator = Authenticator(adminTokenHash: configuration.adminTokenHash, store: store)
+        self.authenticator = Authenticator(adminTokenHash: configuration.adminTokenHash, store: store, clock: configuration.clock)
         self.validator = WebhookValidator(allowInsecureURLs: configuration.allowInsecureURLs)
     }
 
@@ -100,6 +105,7 @@ public struct API: Sendable {
         for endpoint in endpoints {
             groups[endpoint.access]!.on(RouterPath(endpoint.path), method: endpoint.method, use: endpoint.handler)
         }
+        Portal.add(to: router)
         return router
     }
 }

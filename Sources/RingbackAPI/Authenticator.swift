@@ -26,6 +26,7 @@ enum Access: String, Sendable {
 struct Authenticator: Sendable {
     let adminTokenHash: String
     let store: any Store
+    let clock: any WallClock
 
     func principal(_ request: Request) async throws -> Principal {
         let token: String?
@@ -38,7 +39,7 @@ struct Authenticator: Sendable {
         guard let token, !token.isEmpty else { throw Problem.unauthorized }
         let hash = CredentialHash.of(token)
         if hash == adminTokenHash { return .operator }
-        guard let customerID = try await store.customerID(forKeyHash: hash) else { throw Problem.unauthorized }
+        guard let customerID = try await store.customerID(forKeyHash: hash, now: clock.now) else { throw Problem.unauthorized }
         return .customer(customerID)
     }
 }

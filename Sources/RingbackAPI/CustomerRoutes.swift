@@ -24,8 +24,20 @@ extension API {
             Endpoint(.post, "/v1.0/customers/:id/accesskeys", .operator) { _, context in
                 let token = CredentialHash.newToken(prefix: "rbk_")
                 let key = try await store.createAccessKey(customerID: try context.parameters.uuid("id"),
-                                                          tokenHash: CredentialHash.of(token), now: configuration.clock.now)
+                                                          tokenHash: CredentialHash.of(token), now: configuration.clock.now, expiresAt: nil)
                 return try JSONResponse.make(.created, AccessKeyResource(id: key.id.text, token: token, tmCreate: Time(key.createdAt)))
+            },
+            Endpoint(.post, "/v1.0/customers/:id/portal-sessions", .operator) { request, context in
+                // A customer key that expires; its token travels in the link's fragment, which
+                // browsers never send, so it reaches no server's log.
+                let token = CredentialHash.newToken(prefix: "rbps_")
+                let now = configuration.clock.now
+                let key = try await store.createAccessKey(
+                    customerID: try context.parameters.uuid("id"), tokenHash: CredentialHash.of(token), now: now,
+                    expiresAt: now + configuration.portalSessionLifetime.milliseconds)
+                let base = configuration.publicURL ?? Self.baseURL(calledAt: request.head.authority)
+                return try JSONResponse.make(.created, PortalSessionResource(
+                    id: key.id.text, url: "\(base)/portal#session=\(token)", expiresAt: Time(key.expiresAt ?? now)))
             },
             Endpoint(.delete, "/v1.0/customers/:id/accesskeys/:accesskey_id", .operator) { _, context in
                 try await store.deleteAccessKey(customerID: try context.parameters.uuid("id"),
@@ -33,6 +45,15 @@ extension API {
                 return Response(status: .noContent)
             },
         ]
+    }
+
+    /// `http://` and the host the operator called, when it is a plain host and port; else a path
+    /// relative to wherever the link is opened.
+    static func baseURL(calledAt authority: String?) -> String {
+        guard let authority, !authority.isEmpty, authority.count <= 255,
+              authority.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || ".-:[]".contains($0)) })
+        else { return "" }
+        return "http://\(authority)"
     }
 
     /// `name` (1 to 255 characters) and `detail` (at most 2,000) of a new customer.

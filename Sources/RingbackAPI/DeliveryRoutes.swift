@@ -23,16 +23,10 @@ extension API {
                 return try JSONResponse.make(.ok, StatsResource(stats))
             },
             Endpoint(.get, "/v1.0/webhooks/:id/deliveries", .customer) { request, context in
-                var status: DeliveryStatus?
-                if let text = try request.query("status"), !text.isEmpty {
-                    guard let value = DeliveryStatus(rawValue: text) else {
-                        throw Problem.badRequest(field: "status", "must be pending, succeeded or failed")
-                    }
-                    status = value
-                }
+                let filter = try Self.deliveryFilter(request)
                 let deliveries = try await store.listDeliveries(
-                    customerID: try context.customerID, webhookID: try context.parameters.uuid("id"), status: status,
-                    eventID: try request.idQuery("event_id"), try request.pageRequest())
+                    customerID: try context.customerID, webhookID: try context.parameters.uuid("id"), filter: filter,
+                    try request.pageRequest())
                 return try JSONResponse.page(deliveries) { DeliveryResource($0) }
             },
             Endpoint(.get, "/v1.0/webhooks/:id/deliveries/:delivery_id", .customer) { _, context in
@@ -65,6 +59,34 @@ extension API {
                 return try JSONResponse.make(.accepted, ["delivery_id": .string(deliveryID.text), "event_id": .string(event.id)] as JSONValue)
             },
         ]
+    }
+
+    /// The query of a delivery list: `status`, `event_id`, `event_type` (a name of the catalog),
+    /// `since` and `until` (RFC 3339, created at or after / before); every bad one is named.
+    static func deliveryFilter(_ request: Request) throws -> DeliveryFilter {
+        var filter = DeliveryFilter()
+        var errors: [FieldError] = []
+        if let text = try request.query("status"), !text.isEmpty {
+            filter.status = DeliveryStatus(rawValue: text)
+            if filter.status == nil { errors.append(FieldError(field: "status", message: "must be pending, succeeded or failed")) }
+        }
+        filter.eventID = try request.idQuery("event_id")
+        if let text = try request.query("event_type"), !text.isEmpty {
+            filter.eventType = text
+            if EventCatalog.eventType(named: text) == nil {
+                errors.append(FieldError(field: "event_type", message: "must be an event type name, e.g. call_hangup"))
+            }
+        }
+        for field in ["since", "until"] {
+            guard let text = try request.query(field), !text.isEmpty else { continue }
+            guard let millis = Timestamp.parse(text) else {
+                errors.append(FieldError(field: field, message: "must be an RFC 3339 time, e.g. 2026-12-01T09:00:00Z"))
+                continue
+            }
+            if field == "since" { filter.since = millis } else { filter.until = millis }
+        }
+        guard errors.isEmpty else { throw Problem.badRequest(ValidationFailure(errors)) }
+        return filter
     }
 
     /// `since` (required) and `until` (optional) of a recover body, RFC 3339.

@@ -24,6 +24,13 @@ struct Time: Encodable, Sendable {
     }
 }
 
+/// A portal session: the link that opens the portal signed in, and when it stops working.
+struct PortalSessionResource: Encodable, Sendable {
+    let id: String
+    let url: String
+    let expiresAt: Time
+}
+
 struct CustomerResource: Encodable, Sendable {
     let id: String
     let name: String

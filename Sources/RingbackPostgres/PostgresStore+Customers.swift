@@ -28,9 +28,14 @@ extension PostgresStore {
         return row.customer
     }
 
-    public func createAccessKey(customerID: UUID, tokenHash: String, now: Millis) async throws -> AccessKey {
-        let key = AccessKey(id: UUID(), customerID: customerID, createdAt: now)
-        guard !(try await rows(CustomerSQL.insertKey(key, tokenHash: tokenHash))).isEmpty else { throw StoreError.notFound }
+    public func createAccessKey(customerID: UUID, tokenHash: String, now: Millis, expiresAt: Millis?) async throws -> AccessKey {
+        let key = AccessKey(id: UUID(), customerID: customerID, createdAt: now, expiresAt: expiresAt)
+        let logger = self.logger
+        let inserted = try await transaction { connection in
+            try await connection.execute(CustomerSQL.deleteExpiredKeys(customerID: customerID, now: now), logger: logger)
+            return try await connection.rows(CustomerSQL.insertKey(key, tokenHash: tokenHash), logger: logger).count
+        }
+        guard inserted > 0 else { throw StoreError.notFound }
         return key
     }
 
@@ -38,7 +43,7 @@ extension PostgresStore {
         guard !(try await rows(CustomerSQL.deleteKey(customerID: customerID, keyID: keyID))).isEmpty else { throw StoreError.notFound }
     }
 
-    public func customerID(forKeyHash tokenHash: String) async throws -> UUID? {
-        try await rows(CustomerSQL.customerForKey(tokenHash)).first.map { $0.uuid("customer_id") }
+    public func customerID(forKeyHash tokenHash: String, now: Millis) async throws -> UUID? {
+        try await rows(CustomerSQL.customerForKey(tokenHash, now: now)).first.map { $0.uuid("customer_id") }
     }
 }

@@ -116,11 +116,11 @@ extension PostgresStore {
         }
     }
 
-    public func listDeliveries(customerID: UUID, webhookID: UUID, status: DeliveryStatus?, eventID: String?,
+    public func listDeliveries(customerID: UUID, webhookID: UUID, filter: DeliveryFilter,
                                _ page: PageRequest) async throws -> Page<Delivery> {
         try await transaction { connection in
             try await Self.requireWebhook(connection, customerID: customerID, id: webhookID, logger: self.logger)
-            let rows = try await connection.rows(DeliverySQL.list(webhookID: webhookID, status: status, eventID: eventID, page),
+            let rows = try await connection.rows(DeliverySQL.list(webhookID: webhookID, filter: filter, page),
                                                  logger: self.logger)
             return makePage(rows, size: page.size, \.delivery)
         }

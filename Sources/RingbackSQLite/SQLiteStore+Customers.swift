@@ -32,9 +32,10 @@ extension SQLiteStore {
         }
     }
 
-    public func createAccessKey(customerID: UUID, tokenHash: String, now: Millis) async throws -> AccessKey {
-        let key = AccessKey(id: UUID(), customerID: customerID, createdAt: now)
+    public func createAccessKey(customerID: UUID, tokenHash: String, now: Millis, expiresAt: Millis?) async throws -> AccessKey {
+        let key = AccessKey(id: UUID(), customerID: customerID, createdAt: now, expiresAt: expiresAt)
         try await write { db in
+            try db.execute(CustomerSQL.deleteExpiredKeys(customerID: customerID, now: now))
             guard !(try db.rows(CustomerSQL.insertKey(key, tokenHash: tokenHash))).isEmpty else { throw StoreError.notFound }
         }
         return key
@@ -46,7 +47,7 @@ extension SQLiteStore {
         }
     }
 
-    public func customerID(forKeyHash tokenHash: String) async throws -> UUID? {
-        try await read { db in try db.rows(CustomerSQL.customerForKey(tokenHash)).first.map { $0.uuid("customer_id") } }
+    public func customerID(forKeyHash tokenHash: String, now: Millis) async throws -> UUID? {
+        try await read { db in try db.rows(CustomerSQL.customerForKey(tokenHash, now: now)).first.map { $0.uuid("customer_id") } }
     }
 }

@@ -100,11 +100,11 @@ extension SQLiteStore {
         }
     }
 
-    public func listDeliveries(customerID: UUID, webhookID: UUID, status: DeliveryStatus?, eventID: String?,
+    public func listDeliveries(customerID: UUID, webhookID: UUID, filter: DeliveryFilter,
                                _ page: PageRequest) async throws -> Page<Delivery> {
         try await read { db in
             try Self.requireWebhook(db, customerID: customerID, id: webhookID)
-            return makePage(try db.rows(DeliverySQL.list(webhookID: webhookID, status: status, eventID: eventID, page)),
+            return makePage(try db.rows(DeliverySQL.list(webhookID: webhookID, filter: filter, page)),
                             size: page.size, \.delivery)
         }
     }

@@ -15,8 +15,8 @@ package enum CustomerSQL {
     /// An access key for a customer that exists: no row is inserted (or returned) otherwise.
     package static func insertKey(_ key: AccessKey, tokenHash: String) -> SQLStatement {
         """
-        INSERT INTO access_keys (id, customer_id, token_hash, created_at)
-        SELECT \(key.id), id, \(tokenHash), \(key.createdAt) FROM customers WHERE id = \(key.customerID)
+        INSERT INTO access_keys (id, customer_id, token_hash, created_at, expires_at)
+        SELECT \(key.id), id, \(tokenHash), \(key.createdAt), \(key.expiresAt) FROM customers WHERE id = \(key.customerID)
         RETURNING seq
         """
     }
@@ -39,7 +39,13 @@ package enum CustomerSQL {
         "DELETE FROM access_keys WHERE id = \(keyID) AND customer_id = \(customerID) RETURNING seq"
     }
 
-    package static func customerForKey(_ tokenHash: String) -> SQLStatement {
-        "SELECT customer_id FROM access_keys WHERE token_hash = \(tokenHash)"
+    /// The customer of a key that has not expired at `now`.
+    package static func customerForKey(_ tokenHash: String, now: Millis) -> SQLStatement {
+        "SELECT customer_id FROM access_keys WHERE token_hash = \(tokenHash) AND (expires_at IS NULL OR expires_at > \(now))"
+    }
+
+    /// A customer's portal sessions that expired before `now`: they are dropped when it gets a new one.
+    package static func deleteExpiredKeys(customerID: UUID, now: Millis) -> SQLStatement {
+        "DELETE FROM access_keys WHERE customer_id = \(customerID) AND expires_at <= \(now)"
     }
 }

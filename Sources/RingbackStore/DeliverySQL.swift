@@ -348,13 +348,16 @@ package struct FailureRun: Sendable, Hashable {
 extension DeliverySQL {
     // MARK: Records
 
-    package static func list(webhookID: UUID, status: DeliveryStatus?, eventID: String?, _ page: PageRequest) -> SQLStatement {
+    package static func list(webhookID: UUID, filter: DeliveryFilter, _ page: PageRequest) -> SQLStatement {
         var statement: SQLStatement = """
             SELECT \(sql: StoredSQL.delivery) FROM deliveries d JOIN events e ON e.seq = d.event_seq
             WHERE d.webhook_id = \(webhookID) AND d.seq < \(page.before ?? Int64.max)
             """
-        if let status { statement += " AND d.status = \(status.rawValue)" }
-        if let eventID { statement += " AND e.id = \(eventID)" }
+        if let status = filter.status { statement += " AND d.status = \(status.rawValue)" }
+        if let eventID = filter.eventID { statement += " AND e.id = \(eventID)" }
+        if let eventType = filter.eventType { statement += " AND e.type = \(eventType)" }
+        if let since = filter.since { statement += " AND d.created_at >= \(since)" }
+        if let until = filter.until { statement += " AND d.created_at < \(until)" }
         return statement + " ORDER BY d.seq DESC LIMIT \(page.size + 1)"
     }
 

@@ -19,7 +19,7 @@ package enum Schema {
 
     /// Every version, in order, with its statements.
     package static func versions(_ d: Dialect) -> [(version: Int64, statements: [String])] {
-        [(1, version1(d)), (2, version2(d)), (3, version3(d)), (4, version4(d))]
+        [(1, version1(d)), (2, version2(d)), (3, version3(d)), (4, version4(d)), (5, version5(d))]
     }
 
     static func version1(_ d: Dialect) -> [String] {
@@ -163,6 +163,11 @@ package enum Schema {
             "ALTER TABLE webhooks ADD COLUMN rate_limit \(d.integer)",
             "ALTER TABLE webhooks ADD COLUMN rate_next_at \(d.integer) NOT NULL DEFAULT 0",
         ]
+    }
+
+    /// Portal sessions (contract section 17) are access keys that expire.
+    static func version5(_ d: Dialect) -> [String] {
+        ["ALTER TABLE access_keys ADD COLUMN expires_at \(d.integer)"]
     }
 
     private static func codeOf(_ column: String) -> String {

@@ -29,10 +29,12 @@ public protocol Store: Service {
     func listCustomers(_ page: PageRequest) async throws -> Page<Customer>
     func customer(id: UUID) async throws -> Customer
     func deleteCustomer(id: UUID) async throws -> Customer
-    func createAccessKey(customerID: UUID, tokenHash: String, now: Millis) async throws -> AccessKey
+    /// A key of the customer; one with `expiresAt` (a portal session) stops working then, and the
+    /// customer's keys that expired already are deleted.
+    func createAccessKey(customerID: UUID, tokenHash: String, now: Millis, expiresAt: Millis?) async throws -> AccessKey
     func deleteAccessKey(customerID: UUID, keyID: UUID) async throws
-    /// The customer whose access key hashes to `tokenHash`, or nil.
-    func customerID(forKeyHash tokenHash: String) async throws -> UUID?
+    /// The customer whose access key hashes to `tokenHash` and has not expired at `now`, or nil.
+    func customerID(forKeyHash tokenHash: String, now: Millis) async throws -> UUID?
 
     // MARK: Webhooks
 
@@ -94,7 +96,7 @@ public protocol Store: Service {
 
     // MARK: Deliveries: records and operations
 
-    func listDeliveries(customerID: UUID, webhookID: UUID, status: DeliveryStatus?, eventID: String?, _ page: PageRequest) async throws -> Page<Delivery>
+    func listDeliveries(customerID: UUID, webhookID: UUID, filter: DeliveryFilter, _ page: PageRequest) async throws -> Page<Delivery>
     func delivery(customerID: UUID, webhookID: UUID, id: UUID) async throws -> (Delivery, [Attempt])
     /// The webhook's attempts in [since, until), hour by hour (contract section 17).
     func webhookStats(customerID: UUID, webhookID: UUID, since: Millis, until: Millis) async throws -> WebhookStats
@@ -104,4 +106,24 @@ public protocol Store: Service {
     func recoverDeliveries(customerID: UUID, webhookID: UUID, since: Millis, until: Millis?, now: Millis) async throws -> Int
     /// Creates the test event for a webhook and its one delivery, due now.
     func createTestDelivery(customerID: UUID, webhookID: UUID, event: NewEvent) async throws -> UUID
+}
+
+/// Which of a webhook's deliveries a list shows: every condition given must hold.
+public struct DeliveryFilter: Sendable, Equatable {
+    public var status: DeliveryStatus?
+    public var eventID: String?
+    public var eventType: String?
+    /// Created at or after.
+    public var since: Millis?
+    /// Created before.
+    public var until: Millis?
+
+    public init(status: DeliveryStatus? = nil, eventID: String? = nil, eventType: String? = nil,
+                since: Millis? = nil, until: Millis? = nil) {
+        self.status = status
+        self.eventID = eventID
+        self.eventType = eventType
+        self.since = since
+        self.until = until
+    }
 }

@@ -43,6 +43,10 @@ struct Serve: AsyncParsableCommand {
     var retention: String?
     @Option(name: .customLong("max-streams"), help: "Live event streams open at once on this node (default 100) [env: RINGBACK_MAX_STREAMS]")
     var maxStreams: String?
+    @Option(name: .customLong("portal-session-ttl"), help: "How long a portal session link works, 1m to 30d (default 1h) [env: RINGBACK_PORTAL_SESSION_TTL]")
+    var portalSessionTTL: String?
+    @Option(name: .customLong("public-url"), help: "Where customers reach this server, e.g. https://hooks.example.com, for portal links (default: http:// and the host the operator called) [env: RINGBACK_PUBLIC_URL]")
+    var publicURL: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info) [env: RINGBACK_LOG_LEVEL]")
     var logLevel: String?
     @Option(name: .customLong("log-format"), help: "text or json: one JSON object per line (default text) [env: RINGBACK_LOG_FORMAT]")
@@ -95,6 +99,8 @@ struct Serve: AsyncParsableCommand {
         apiConfiguration.maxWebhooksPerCustomer = settings.maxWebhooksPerCustomer
         apiConfiguration.maxStreams = settings.maxStreams
         apiConfiguration.validateEvents = settings.validateEvents
+        apiConfiguration.portalSessionLifetime = settings.portalSessionLifetime
+        apiConfiguration.publicURL = settings.publicURL
         apiConfiguration.metricsText = {
             var buffer: [UInt8] = []
             registry.emit(into: &buffer)
@@ -185,6 +191,9 @@ struct Serve: AsyncParsableCommand {
             retention: try Self.retention(OptionValue(flag: "--retention", env: "RINGBACK_RETENTION", given: retention)),
             maxStreams: try OptionValue(flag: "--max-streams", env: "RINGBACK_MAX_STREAMS", given: maxStreams)
                 .integer(default: 100, range: 1...100_000),
+            portalSessionLifetime: try Self.portalSessionLifetime(
+                OptionValue(flag: "--portal-session-ttl", env: "RINGBACK_PORTAL_SESSION_TTL", given: portalSessionTTL)),
+            publicURL: try Self.publicURL(OptionValue(flag: "--public-url", env: "RINGBACK_PUBLIC_URL", given: publicURL)),
             logLevel: try Self.level(OptionValue(flag: "--log-level", env: "RINGBACK_LOG_LEVEL", given: logLevel)),
             jsonLogs: try Self.jsonLogs(OptionValue(flag: "--log-format", env: "RINGBACK_LOG_FORMAT", given: logFormat))
         )
@@ -193,6 +202,23 @@ struct Serve: AsyncParsableCommand {
     /// A duration, or nil for `0` (keep everything).
     static func retention(_ option: OptionValue) throws -> Duration? {
         option.raw == "0" ? nil : try option.duration(default: "30d")
+    }
+
+    static func portalSessionLifetime(_ option: OptionValue) throws -> Duration {
+        let lifetime = try option.duration(default: "1h")
+        guard lifetime >= .seconds(60), lifetime <= .seconds(30 * 86_400) else {
+            throw option.fail("'\(option.raw ?? "")' must be from 1m to 30d")
+        }
+        return lifetime
+    }
+
+    /// An absolute http(s) URL without query or fragment; kept without its trailing slash.
+    static func publicURL(_ option: OptionValue) throws -> String? {
+        guard let text = option.raw else { return nil }
+        guard let url = URL(string: text), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil,
+              url.query == nil, url.fragment == nil, url.user == nil
+        else { throw option.fail("'\(text)' is not an absolute http or https URL without query or fragment") }
+        return text.hasSuffix("/") ? String(text.dropLast()) : text
     }
 
     static func jsonLogs(_ option: OptionValue) throws -> Bool {
@@ -229,6 +255,8 @@ struct ServeSettings {
     var maxWebhooksPerCustomer: Int
     var retention: Duration?
     var maxStreams: Int
+    var portalSessionLifetime: Duration
+    var publicURL: String?
     var logLevel: Logger.Level
     var jsonLogs: Bool
 }

@@ -53,14 +53,24 @@ import Testing
             let (customer, key) = try await store.createCustomer(name: "acme", detail: "d", keyTokenHash: "hash-1", now: Self.now)
             #expect(try await store.customer(id: customer.id) == customer)
             #expect(key.customerID == customer.id)
-            #expect(try await store.customerID(forKeyHash: "hash-1") == customer.id)
-            #expect(try await store.customerID(forKeyHash: "hash-x") == nil)
-            let second = try await store.createAccessKey(customerID: customer.id, tokenHash: "hash-2", now: Self.now)
-            #expect(try await store.customerID(forKeyHash: "hash-2") == customer.id)
+            #expect(try await store.customerID(forKeyHash: "hash-1", now: Self.now) == customer.id)
+            #expect(try await store.customerID(forKeyHash: "hash-x", now: Self.now) == nil)
+            let second = try await store.createAccessKey(customerID: customer.id, tokenHash: "hash-2", now: Self.now, expiresAt: nil)
+            #expect(try await store.customerID(forKeyHash: "hash-2", now: Self.now) == customer.id)
             try await store.deleteAccessKey(customerID: customer.id, keyID: second.id)
-            #expect(try await store.customerID(forKeyHash: "hash-2") == nil)
+            #expect(try await store.customerID(forKeyHash: "hash-2", now: Self.now) == nil)
             await #expect(throws: StoreError.notFound) { try await store.deleteAccessKey(customerID: customer.id, keyID: second.id) }
-            await #expect(throws: StoreError.notFound) { try await store.createAccessKey(customerID: UUID(), tokenHash: "h", now: Self.now) }
+            await #expect(throws: StoreError.notFound) { try await store.createAccessKey(customerID: UUID(), tokenHash: "h", now: Self.now, expiresAt: nil) }
+
+            // A portal session works until it expires; the customer's expired ones go when it gets another.
+            let session = try await store.createAccessKey(customerID: customer.id, tokenHash: "session-1", now: Self.now, expiresAt: Self.now + 1000)
+            #expect(session.expiresAt == Self.now + 1000)
+            #expect(try await store.customerID(forKeyHash: "session-1", now: Self.now + 999) == customer.id)
+            #expect(try await store.customerID(forKeyHash: "session-1", now: Self.now + 1000) == nil)
+            _ = try await store.createAccessKey(customerID: customer.id, tokenHash: "session-2", now: Self.now + 1000, expiresAt: Self.now + 5000)
+            await #expect(throws: StoreError.notFound) { try await store.deleteAccessKey(customerID: customer.id, keyID: session.id) }
+            #expect(try await store.customerID(forKeyHash: "session-2", now: Self.now + 1000) == customer.id)
+            #expect(try await store.customerID(forKeyHash: "hash-1", now: Self.now + 1000) == customer.id)
 
             for index in 0..<4 { _ = try await Self.customer(store, "c\(index)") }
             let first = try await store.listCustomers(PageRequest(size: 3, before: nil))
@@ -70,7 +80,8 @@ import Testing
             #expect(rest.next == nil)
 
             #expect(try await store.deleteCustomer(id: customer.id) == customer)
-            #expect(try await store.customerID(forKeyHash: "hash-1") == nil)
+            #expect(try await store.customerID(forKeyHash: "hash-1", now: Self.now) == nil)
+            #expect(try await store.customerID(forKeyHash: "session-2", now: Self.now + 1000) == nil)
             await #expect(throws: StoreError.notFound) { try await store.customer(id: customer.id) }
         }
     }
@@ -411,7 +422,7 @@ import Testing
             #expect(second.attemptNumber == 2)
             try await store.record([Self.outcome(second, .succeeded, at: retryAt)], policy: Self.policy, now: retryAt)
 
-            let list = try await store.listDeliveries(customerID: customer.id, webhookID: webhook.id, status: nil, eventID: nil,
+            let list = try await store.listDeliveries(customerID: customer.id, webhookID: webhook.id, filter: DeliveryFilter(), 
                                                       PageRequest(size: 10, before: nil))
             let delivery = try #require(list.items.first)
             #expect(delivery.status == .succeeded && delivery.attemptCount == 2 && delivery.lastStatusCode == 200)
@@ -523,8 +534,8 @@ import Testing
             try await store.record([Self.outcome(slow, .succeeded)], policy: Self.policy, now: later)
             #expect(try await Self.claim(store, at: later, owner: "node-c").isEmpty, "the next event still waits")
             try await store.record([Self.outcome(taken, .succeeded, at: later)], policy: Self.policy, now: later)
-            let list = try await store.listDeliveries(customerID: customer.id, webhookID: webhook.id, status: .succeeded,
-                                                      eventID: nil, PageRequest(size: 10, before: nil))
+            let list = try await store.listDeliveries(customerID: customer.id, webhookID: webhook.id, filter: DeliveryFilter(status: .succeeded),
+                                                       PageRequest(size: 10, before: nil))
             #expect(list.items.count == 1)
             #expect(try await Self.claim(store, at: later, owner: "node-c").count == 1)
         }
@@ -621,8 +632,8 @@ import Testing
             for claimed in try await Self.claim(store) {
                 try await store.record([Self.outcome(claimed, .failed, status: 500)], policy: Self.policy, now: Self.now)
             }
-            let failed = try await store.listDeliveries(customerID: customer.id, webhookID: webhook.id, status: .failed,
-                                                        eventID: nil, PageRequest(size: 10, before: nil)).items
+            let failed = try await store.listDeliveries(customerID: customer.id, webhookID: webhook.id, filter: DeliveryFilter(status: .failed),
+                                                         PageRequest(size: 10, before: nil)).items
             #expect(failed.count == 2)
 
             try await store.retryDelivery(customerID: customer.id, webhookID: webhook.id, id: failed[0].id, now: Self.now + 10)

@@ -20,10 +20,13 @@ public struct AccessKey: Sendable, Hashable {
     public let id: UUID
     public let customerID: UUID
     public let createdAt: Millis
+    /// When it stops working: portal sessions expire, access keys (nil) do not.
+    public let expiresAt: Millis?
 
-    public init(id: UUID, customerID: UUID, createdAt: Millis) {
+    public init(id: UUID, customerID: UUID, createdAt: Millis, expiresAt: Millis? = nil) {
         self.id = id
         self.customerID = customerID
         self.createdAt = createdAt
+        self.expiresAt = expiresAt
     }
 }

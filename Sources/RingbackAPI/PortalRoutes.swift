@@ -1,0 +1,55 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// The customer portal (contract section 17): one static page, its script and its style sheet,
+/// served from the binary's bundle. The page calls only the public REST API with the customer's
+/// credentials, so it can do nothing the API cannot.
+enum Portal {
+    /// One file of the page.
+    struct Asset: Sendable {
+        let contentType: String
+        let bytes: [UInt8]
+    }
+
+    /// Path -> file, read once from `Resources/portal`.
+    static let assets: [String: Asset] = {
+        let files: [(path: String, name: String, type: String, contentType: String)] = [
+            ("/portal", "index", "html", "text/html; charset=utf-8"),
+            ("/portal/portal.js", "portal", "js", "text/javascript; charset=utf-8"),
+            ("/portal/portal.css", "portal", "css", "text/css; charset=utf-8"),
+        ]
+        var assets: [String: Asset] = [:]
+        for file in files {
+            guard let url = Bundle.module.url(forResource: file.name, withExtension: file.type, subdirectory: "portal"),
+                  let data = try? Data(contentsOf: url)
+            else { fatalError("Resources/portal/\(file.name).\(file.type) is missing from the RingbackAPI bundle") }
+            assets[file.path] = Asset(contentType: file.contentType, bytes: Array(data))
+        }
+        return assets
+    }()
+
+    /// What every portal response carries: scripts and styles from this server only (no inline
+    /// script, no inline style), requests to this server only, never inside a frame, no referrer.
+    static let securityHeaders: HTTPFields = [
+        .contentSecurityPolicy: "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            + "connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
+        HTTPField.Name("X-Frame-Options")!: "DENY",
+        HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+        HTTPField.Name("Referrer-Policy")!: "no-referrer",
+        .cacheControl: "no-store",
+    ]
+
+    /// Adds `GET /portal` (the router takes `/portal/` as the same path) and its two files to `router`.
+    static func add(to router: Router<AppContext>) {
+        for (path, asset) in assets {
+            router.get(RouterPath(path)) { _, _ in response(asset) }
+        }
+    }
+
+    private static func response(_ asset: Asset) -> Response {
+        var headers = securityHeaders
+        headers[.contentType] = asset.contentType
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: asset.bytes)))
+    }
+}
