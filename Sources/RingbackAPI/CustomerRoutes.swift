@@ -49,7 +49,7 @@ extension API {
 
     /// `http://` and the host the operator called, when it is a plain host and port; else a path
     /// relative to wherever the link is opened.
-    static func baseURL(calledAt authority: String?) -> String {
+    package static func baseURL(calledAt authority: String?) -> String {
         guard let authority, !authority.isEmpty, authority.count <= 255,
               authority.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || ".-:[]".contains($0)) })
         else { return "" }

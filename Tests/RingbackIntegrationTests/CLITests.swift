@@ -22,6 +22,10 @@ import Testing
         (["migrate", "--database", "oracle:x"], [:], "--database"),
         (["serve", "--log-format", "yaml"], [:], "--log-format"),
         (["serve"], ["RINGBACK_LOG_FORMAT": "xml"], "--log-format"),
+        (["serve", "--portal-session-ttl", "10s"], [:], "--portal-session-ttl"),
+        (["serve"], ["RINGBACK_PORTAL_SESSION_TTL": "forever"], "RINGBACK_PORTAL_SESSION_TTL"),
+        (["serve", "--public-url", "ftp://hooks.example.com"], [:], "--public-url"),
+        (["serve", "--public-url", "https://hooks.example.com/?a=1"], [:], "--public-url"),
     ]
 
     @Test(arguments: badOptions.indices)
