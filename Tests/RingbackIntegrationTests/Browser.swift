@@ -70,6 +70,14 @@ struct Browser: Sendable {
 
     func open(_ url: String) async throws { _ = try await call(.POST, "/url", ["url": .string(url)]) }
 
+    /// Sets the window's size (a taller one shows a whole page in one screenshot).
+    func resize(width: Int, height: Int) async throws {
+        _ = try await call(.POST, "/window/rect", ["width": JSONValue(integerLiteral: width), "height": JSONValue(integerLiteral: height)])
+    }
+
+    /// Loads the page again.
+    func refresh() async throws { _ = try await call(.POST, "/refresh", [:]) }
+
     var url: String { get async throws { try await call(.GET, "/url").stringValue ?? "" } }
 
     /// The first element matching a CSS selector, once there is one (at most `timeout`).
@@ -119,11 +127,16 @@ struct Browser: Sendable {
         try data.write(to: folder.appendingPathComponent("\(name).png"))
     }
 
-    /// Polls `condition` every 100 ms until it holds; records an issue and throws past `timeout`.
+    /// Polls `condition` every 100 ms until it holds (an element replaced meanwhile counts as not
+    /// yet); records an issue and throws past `timeout`.
     func waitFor(_ what: String, timeout: Duration = .seconds(15), sourceLocation: SourceLocation = #_sourceLocation,
                  _ condition: () async throws -> Bool) async throws {
         let deadline = ContinuousClock.now + timeout
-        while try await !condition() {
+        // An element the page replaced while it was looked at: look again.
+        func holds() async throws -> Bool {
+            do { return try await condition() } catch let failure as Failure where failure.description.contains("stale element") { return false }
+        }
+        while try await !holds() {
             guard ContinuousClock.now < deadline else {
                 let page = (try? await execute("return document.getElementById('main').innerText").stringValue) ?? "?"
                 Issue.record("waited \(timeout) for \(what); the page shows: \(page.prefix(1500))", sourceLocation: sourceLocation)
@@ -136,7 +149,9 @@ struct Browser: Sendable {
     /// A command of this session; answers its `value`, or throws its error.
     @discardableResult
     func call(_ method: HTTPMethod, _ path: String, _ body: JSONValue? = nil) async throws -> JSONValue {
-        let answer = try await Self.request(method, session + path, method == .POST ? body ?? [:] : nil)
+        // Only POST has a body (`nil` here would be JSON null: JSONValue takes nil literals).
+        let payload: JSONValue? = method == .POST ? (body ?? [:]) : Optional.none
+        let answer = try await Self.request(method, session + path, payload)
         if let error = answer["value"]?["error"]?.stringValue {
             throw Failure(description: "\(method) \(path): \(error): \(answer["value"]?["message"]?.stringValue ?? "")")
         }

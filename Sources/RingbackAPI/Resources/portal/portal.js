@@ -35,7 +35,9 @@ function svg(tag, attributes, ...children) {
 function show(...nodes) {
   const target = main();
   target.replaceChildren(...nodes);
-  target.focus();
+  // Focus moves to the new page's content (for keyboards and screen readers), which starts at its top.
+  target.focus({preventScroll: true});
+  window.scrollTo(0, 0);
 }
 
 function notice(text) {
@@ -125,7 +127,7 @@ function renderSignIn(message) {
     try {
       await api('GET', '/v1.0/webhooks?page_size=1');
     } catch (error) {
-      if (error.status !== 401) signOut(error.message);
+      signOut(error.status === 401 ? 'That access key was refused: check it and try again.' : error.message);
       return;
     }
     document.getElementById('nav').hidden = false;
@@ -144,6 +146,7 @@ function renderSignIn(message) {
 // ---------- routing ----------
 
 async function route() {
+  if (/^#session=/.test(location.hash)) return signInFromLink();
   const hash = location.hash || '#/webhooks';
   if (!credential()) return renderSignIn();
   document.getElementById('nav').hidden = false;
@@ -614,7 +617,9 @@ async function renderDelivery(webhookID, id) {
     h('td', {'data-label': 'Status code', class: 'status-code'}, a.status_code === null ? '—' : a.status_code),
     h('td', {'data-label': 'Error'}, a.error ? [a.error, a.error_code ? h('span', {class: 'muted'}, ` (${a.error_code})`) : null] : '—'),
     h('td', {'data-label': 'Duration'}, `${a.duration_ms} ms`),
-    h('td', {'data-label': 'Response'}, a.response_body ? h('details', {}, h('summary', {}, 'body'), h('pre', {}, a.response_body)) : '—')));
+    h('td', {'data-label': 'Response'}, a.response_body
+      ? h('details', {open: !(a.status_code >= 200 && a.status_code < 300)}, h('summary', {}, 'body'), h('pre', {}, a.response_body))
+      : '—')));
 
   const eventBody = h('pre', {id: 'event-body'}, 'Loading…');
   api('GET', `/v1.0/events/${enc(delivery.event_id)}`)
@@ -663,25 +668,29 @@ async function renderCatalog() {
 
 // ---------- start ----------
 
+/**
+ * A portal link carries its session in the fragment, which browsers never send to a server:
+ * take it, drop it from the address bar and the history, and check it once.
+ */
+async function signInFromLink() {
+  const match = /^#session=([^&]+)/.exec(location.hash);
+  sessionStorage.setItem(storageKey, decodeURIComponent(match ? match[1] : ''));
+  history.replaceState(null, '', '#/webhooks');
+  try {
+    await api('GET', '/v1.0/webhooks?page_size=1');
+  } catch (error) {
+    if (error.status === 401) {
+      signOut('This portal link has expired or is not valid. Ask for a new one, or sign in with an access key.');
+      return;
+    }
+  }
+  await route();
+}
+
 function start() {
   document.getElementById('sign-out').addEventListener('click', () => signOut('Signed out.'));
-  // A portal link carries its session in the fragment, which browsers never send to a server:
-  // take it, then drop it from the address bar and the history.
-  const match = /^#session=([^&]+)/.exec(location.hash);
-  if (match) {
-    sessionStorage.setItem(storageKey, decodeURIComponent(match[1]));
-    history.replaceState(null, '', '#/webhooks');
-    api('GET', '/v1.0/webhooks?page_size=1').then(route, (error) => {
-      if (error.status === 401) {
-        signOut('This portal link has expired or is not valid. Ask for a new one, or sign in with an access key.');
-      } else {
-        route();
-      }
-    });
-  } else {
-    route();
-  }
   window.addEventListener('hashchange', route);
+  route();
 }
 
 document.addEventListener('DOMContentLoaded', start);
