@@ -34,7 +34,8 @@ struct Authenticator: Sendable {
             let parts = header.split(separator: " ", maxSplits: 1)
             token = parts.count == 2 && parts[0].lowercased() == "bearer" ? String(parts[1]) : nil
         } else {
-            token = request.uri.queryParameters.get("accesskey")
+            // A portal session's token travels in a URL's fragment only, never in a query string.
+            token = request.uri.queryParameters.get("accesskey").flatMap { $0.hasPrefix("rbps_") ? nil : $0 }
         }
         guard let token, !token.isEmpty else { throw Problem.unauthorized }
         let hash = CredentialHash.of(token)

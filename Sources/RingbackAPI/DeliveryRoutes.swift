@@ -70,10 +70,14 @@ extension API {
             filter.status = DeliveryStatus(rawValue: text)
             if filter.status == nil { errors.append(FieldError(field: "status", message: "must be pending, succeeded or failed")) }
         }
-        filter.eventID = try request.idQuery("event_id")
+        do {
+            filter.eventID = try request.idQuery("event_id")
+        } catch let problem as Problem {
+            errors += problem.errors
+        }
         if let text = try request.query("event_type"), !text.isEmpty {
             filter.eventType = text
-            if EventCatalog.eventType(named: text) == nil {
+            if !Self.isDeliveredType(text) {
                 errors.append(FieldError(field: "event_type", message: "must be an event type name, e.g. call_hangup"))
             }
         }
@@ -84,6 +88,9 @@ extension API {
                 continue
             }
             if field == "since" { filter.since = millis } else { filter.until = millis }
+        }
+        if let since = filter.since, let until = filter.until, until <= since {
+            errors.append(FieldError(field: "until", message: "must be after since"))
         }
         guard errors.isEmpty else { throw Problem.badRequest(ValidationFailure(errors)) }
         return filter

@@ -4,6 +4,12 @@ import RingbackCore
 import RingbackStore
 
 extension API {
+    /// Whether customers can have events and deliveries of this type: a subscribable type
+    /// (platform or Ringback's own) or the test ping.
+    static func isDeliveredType(_ name: String) -> Bool {
+        EventCatalog.subscribable(named: name) != nil || name == EventCatalog.testEvent.name
+    }
+
     var eventEndpoints: [Endpoint] {
         [
             Endpoint(.post, "/v1.0/events", .operator) { request, context in
@@ -35,7 +41,7 @@ extension API {
             },
             Endpoint(.get, "/v1.0/events", .customer) { request, context in
                 let type = try request.idQuery("type")
-                if let type, EventCatalog.subscribable(named: type) == nil, type != EventCatalog.testEvent.name {
+                if let type, !Self.isDeliveredType(type) {
                     throw Problem.badRequest(field: "type", "unknown event type '\(type)'")
                 }
                 let events = try await store.listEvents(customerID: try context.customerID, type: type,

@@ -30,10 +30,11 @@ enum Portal {
     }()
 
     /// What every portal response carries: scripts and styles from this server only (no inline
-    /// script, no inline style), requests to this server only, never inside a frame, no referrer.
+    /// script, no inline style), requests to this server only, never inside a frame, no referrer;
+    /// and Trusted Types required, so the browser itself refuses any markup parsed from a string.
     static let securityHeaders: HTTPFields = [
-        .contentSecurityPolicy: "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            + "connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
+        .contentSecurityPolicy: "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+            + "form-action 'none'; frame-ancestors 'none'; base-uri 'none'; require-trusted-types-for 'script'",
         HTTPField.Name("X-Frame-Options")!: "DENY",
         HTTPField.Name("X-Content-Type-Options")!: "nosniff",
         HTTPField.Name("Referrer-Policy")!: "no-referrer",

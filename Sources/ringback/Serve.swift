@@ -75,6 +75,9 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode.failure
         }
         let logger = Logger(label: "ringback")
+        if settings.publicURL == nil, !["127.0.0.1", "::1", "localhost"].contains(settings.host) {
+            logger.warning("no --public-url (RINGBACK_PUBLIC_URL): portal links will use http:// and the host the operator called")
+        }
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
 
@@ -212,13 +215,15 @@ struct Serve: AsyncParsableCommand {
         return lifetime
     }
 
-    /// An absolute http(s) URL without query or fragment; kept without its trailing slash.
+    /// `scheme://host[:port]`, http or https, nothing after it (the page and the API are at the
+    /// server's root, so a path prefix could not work); kept without a trailing slash.
     static func publicURL(_ option: OptionValue) throws -> String? {
         guard let text = option.raw else { return nil }
-        guard let url = URL(string: text), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil,
-              url.query == nil, url.fragment == nil, url.user == nil
-        else { throw option.fail("'\(text)' is not an absolute http or https URL without query or fragment") }
-        return text.hasSuffix("/") ? String(text.dropLast()) : text
+        let trimmed = text.hasSuffix("/") ? String(text.dropLast()) : text
+        guard let url = URL(string: trimmed), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil,
+              url.path.isEmpty, url.query == nil, url.fragment == nil, url.user == nil
+        else { throw option.fail("'\(text)' is not an http or https URL of a host, like https://hooks.example.com") }
+        return trimmed
     }
 
     static func jsonLogs(_ option: OptionValue) throws -> Bool {

@@ -87,7 +87,7 @@ struct Engine: Sendable {
 
     /// The webhook's deliveries, newest first.
     func deliveries(_ webhook: Webhook) async throws -> [Delivery] {
-        try await store.listDeliveries(customerID: customer.id, webhookID: webhook.id, filter: DeliveryFilter(), 
+        try await store.listDeliveries(customerID: customer.id, webhookID: webhook.id, filter: DeliveryFilter(),
                                        PageRequest(size: 100, before: nil)).items
     }
 

@@ -44,7 +44,8 @@ struct Browser: Sendable {
         let driver = try SpawnedProcess(executable: chromedriver, arguments: ["--port=\(port)"],
                                         environment: ProcessInfo.processInfo.environment, stdout: devNull, stderr: devNull,
                                         onExit: { _ in })
-        defer { driver.send(SIGKILL) }
+        // The group: chromedriver and the Chromium it started, even when the session's end failed.
+        defer { driver.sendToGroup(SIGKILL) }
         let root = "http://127.0.0.1:\(port)"
         try await eventually { (try? await Self.request(.GET, root + "/status", nil))?["value"]?["ready"] == .bool(true) }
         let capabilities: JSONValue = ["capabilities": ["alwaysMatch": [

@@ -26,6 +26,7 @@ import Testing
         (["serve"], ["RINGBACK_PORTAL_SESSION_TTL": "forever"], "RINGBACK_PORTAL_SESSION_TTL"),
         (["serve", "--public-url", "ftp://hooks.example.com"], [:], "--public-url"),
         (["serve", "--public-url", "https://hooks.example.com/?a=1"], [:], "--public-url"),
+        (["serve", "--public-url", "https://hooks.example.com/ringback"], [:], "--public-url"),
     ]
 
     @Test(arguments: badOptions.indices)

@@ -152,6 +152,13 @@ import Testing
                     try await browser.element("#nav-webhooks").click()
                     try await browser.waitForText("#webhooks", containing: "succeeded")
                     try await browser.screenshot("1-endpoints", into: folder)
+                    // On a phone's width the table becomes one column.
+                    try await browser.resize(width: 390, height: 844)
+                    try await browser.waitFor("one column") {
+                        try await browser.execute("return getComputedStyle(document.querySelector('#webhooks td')).display") == "block"
+                    }
+                    try await browser.screenshot("7-endpoints-phone", into: folder)
+                    try await browser.resize(width: 1280, height: 1000)
                     try await browser.element("a.webhook-link").click()
                     try await browser.element("#delete-webhook").click()
                     try await browser.element("#confirm-delete-yes").click()

@@ -67,7 +67,7 @@ import Testing
         try await store.record(outcomes, policy: policy, now: now + 10)
         claimed = try await store.claimDue(limit: 10, quotas: ClaimQuotas(standard: 10), lease: .seconds(30), owner: "b", now: now + 100)
         try await store.record(claimed.map { outcome($0, .failed, 500, .status(500)) }, policy: policy, now: now + 110)
-        let failed = try await store.listDeliveries(customerID: customer.id, webhookID: busy.id, filter: DeliveryFilter(status: .failed), 
+        let failed = try await store.listDeliveries(customerID: customer.id, webhookID: busy.id, filter: DeliveryFilter(status: .failed),
                                                     PageRequest(size: 10, before: nil)).items
         if let first = failed.first {
             try await store.retryDelivery(customerID: customer.id, webhookID: busy.id, id: first.id, now: now + 200)

@@ -422,7 +422,7 @@ import Testing
             #expect(second.attemptNumber == 2)
             try await store.record([Self.outcome(second, .succeeded, at: retryAt)], policy: Self.policy, now: retryAt)
 
-            let list = try await store.listDeliveries(customerID: customer.id, webhookID: webhook.id, filter: DeliveryFilter(), 
+            let list = try await store.listDeliveries(customerID: customer.id, webhookID: webhook.id, filter: DeliveryFilter(),
                                                       PageRequest(size: 10, before: nil))
             let delivery = try #require(list.items.first)
             #expect(delivery.status == .succeeded && delivery.attemptCount == 2 && delivery.lastStatusCode == 200)

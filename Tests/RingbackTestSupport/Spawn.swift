@@ -37,11 +37,18 @@ public final class SpawnedProcess: Sendable {
         try Self.check(posix_spawn_file_actions_adddup2(&actions, stderr, 2))
         try Self.check(GlibcSpawn.shared.addCloseFrom(&actions, 3))
         if let directory { try Self.check(GlibcSpawn.shared.addChdir(&actions, directory)) }
-        // Its own process group, as Foundation does, and no signal blocked.
+        // Its own process group, as Foundation does; no signal blocked, and every signal's default
+        // action (one the test process ignores, SIGPIPE say, would stay ignored across exec).
         var noSignals = sigset_t()
         sigemptyset(&noSignals)
         try Self.check(posix_spawnattr_setsigmask(&attributes, &noSignals))
-        try Self.check(posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK)))
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        sigdelset(&allSignals, SIGKILL)
+        sigdelset(&allSignals, SIGSTOP)
+        try Self.check(posix_spawnattr_setsigdefault(&attributes, &allSignals))
+        try Self.check(posix_spawnattr_setflags(
+            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)))
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -53,9 +60,11 @@ public final class SpawnedProcess: Sendable {
         let status = self.status, child = pid
         let waiter = Thread {
             var raw: Int32 = 0
-            while waitpid(child, &raw, 0) == -1 && errno == EINTR {}
-            // Exit code when it exited, the signal's number when a signal ended it.
-            let code = raw & 0x7f == 0 ? (raw >> 8) & 0xff : raw & 0x7f
+            var waited = waitpid(child, &raw, 0)
+            while waited == -1 && errno == EINTR { waited = waitpid(child, &raw, 0) }
+            // Exit code when it exited, the signal's number when a signal ended it; -1 when the
+            // wait itself failed (never a false success).
+            let code = waited == -1 ? -1 : raw & 0x7f == 0 ? (raw >> 8) & 0xff : raw & 0x7f
             status.value.withLock { $0 = code }
             onExit(code)
         }
@@ -68,6 +77,12 @@ public final class SpawnedProcess: Sendable {
 
     public func send(_ signal: Int32) {
         if isRunning { kill(processIdentifier, signal) }
+    }
+
+    /// Sends `signal` to the child's process group: the child and whatever it started, also
+    /// after the child itself has ended.
+    public func sendToGroup(_ signal: Int32) {
+        kill(-processIdentifier, signal)
     }
 
     /// Runs to the end: the exit status (or signal).

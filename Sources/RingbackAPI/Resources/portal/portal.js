@@ -32,7 +32,11 @@ function svg(tag, attributes, ...children) {
   return element;
 }
 
+/** The hash whose view is being drawn: a view that finishes after the user moved on is dropped. */
+let viewHash = null;
+
 function show(...nodes) {
+  if (viewHash !== null && location.hash !== viewHash) return;
   const target = main();
   target.replaceChildren(...nodes);
   // Focus moves to the new page's content (for keyboards and screen readers), which starts at its top.
@@ -107,6 +111,17 @@ async function api(method, path, body) {
 
 const enc = encodeURIComponent;
 
+/** A click handler that reports a failed action (a 401 has already sent the user to sign in). */
+function action(body) {
+  return async (event) => {
+    try {
+      await body(event);
+    } catch (error) {
+      if (error.status !== 401) notice(error.message);
+    }
+  };
+}
+
 // ---------- sign-in ----------
 
 function signOut(message) {
@@ -117,6 +132,7 @@ function signOut(message) {
 
 function renderSignIn(message) {
   if (location.hash !== '#/sign-in') history.replaceState(null, '', '#/sign-in');
+  viewHash = location.hash;
   const input = h('input', {type: 'password', id: 'access-key', name: 'access-key', autocomplete: 'off', required: true,
     'aria-describedby': 'access-key-hint'});
   const form = h('form', {id: 'sign-in-form', onsubmit: async (event) => {
@@ -147,10 +163,15 @@ function renderSignIn(message) {
 
 async function route() {
   if (/^#session=/.test(location.hash)) return signInFromLink();
-  const hash = location.hash || '#/webhooks';
   if (!credential()) return renderSignIn();
   document.getElementById('nav').hidden = false;
-  const parts = hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
+  viewHash = location.hash;
+  let parts;
+  try {
+    parts = (location.hash || '#/webhooks').replace(/^#\/?/, '').split('/').map(decodeURIComponent);
+  } catch (error) {
+    parts = ['webhooks'];
+  }
   try {
     if (parts[0] === 'catalog') return await renderCatalog();
     if (parts[0] === 'webhooks' && parts[1] === 'new') return await renderForm(null);
@@ -226,9 +247,10 @@ async function renderForm(id) {
     if (!byResource.has(type.resource_type)) byResource.set(type.resource_type, []);
     byResource.get(type.resource_type).push(type);
   }
+  // Ringback's own events (resource type webhook) match only by exact name: no wildcard for them.
   const groups = [...byResource.entries()].map(([resource, list]) => h('fieldset', {class: 'group'},
-    h('legend', {}, resource),
-    checkbox(`${resource}.*`, `every ${resource} event (${resource}.*)`),
+    h('legend', {}, resource === 'webhook' ? 'Ringback\'s own events (by name only)' : resource),
+    resource === 'webhook' ? null : checkbox(`${resource}.*`, `every ${resource} event (${resource}.*)`),
     h('div', {}, list.map((type) => checkbox(type.name, type.name)))));
 
   const headerText = webhook ? Object.entries(webhook.headers || {}).map(([k, v]) => `${k}: ${v}`).join('\n') : '';
@@ -243,7 +265,7 @@ async function renderForm(id) {
     h('fieldset', {id: 'field-event_types', 'aria-describedby': 'error-event_types'},
       h('legend', {}, 'Event types'),
       h('p', {class: 'hint'}, 'Pick types, a whole resource, or everything.'),
-      checkbox('*', 'every event (*)'),
+      checkbox('*', 'every platform event (*)'),
       h('div', {class: 'types'}, groups)),
     fieldError('event_types'),
     h('label', {for: 'field-headers'}, 'Custom headers'),
@@ -270,12 +292,12 @@ async function renderForm(id) {
       headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
     }
     const body = {
-      name: form.elements.name.value,
+      name: form.elements.name.value || null,
       url: form.elements.url.value.trim(),
       method: form.elements.method.value,
       event_types: [...form.querySelectorAll('input[name=event_types]:checked')].map((box) => box.value),
       headers,
-      detail: form.elements.detail.value,
+      detail: form.elements.detail.value || null,
     };
     const button = document.getElementById('save-webhook');
     button.disabled = true;
@@ -325,11 +347,11 @@ async function renderWebhook(id) {
   const confirmDelete = h('div', {class: 'confirm', id: 'confirm-delete', hidden: true, role: 'group', 'aria-label': 'Confirm delete'},
     h('p', {}, 'Delete this endpoint? Its pending deliveries are cancelled. This cannot be undone.'),
     h('div', {class: 'row'},
-      h('button', {type: 'button', class: 'danger', id: 'confirm-delete-yes', onclick: async () => {
+      h('button', {type: 'button', class: 'danger', id: 'confirm-delete-yes', onclick: action(async () => {
         await api('DELETE', base);
         notice('Endpoint deleted.');
         location.hash = '#/webhooks';
-      }}, 'Delete'),
+      })}, 'Delete'),
       h('button', {type: 'button', class: 'secondary', onclick: () => { confirmDelete.hidden = true; }}, 'Cancel')));
 
   const facts = h('dl', {class: 'facts'},
@@ -348,11 +370,11 @@ async function renderWebhook(id) {
   const toggleTo = webhook.status === 'active' ? 'disabled' : 'active';
   const actions = h('div', {class: 'row'},
     h('a', {class: 'button secondary', href: `#/webhooks/${enc(id)}/edit`, id: 'edit-webhook'}, 'Edit'),
-    h('button', {type: 'button', class: 'secondary', id: 'toggle-status', onclick: async () => {
+    h('button', {type: 'button', class: 'secondary', id: 'toggle-status', onclick: action(async () => {
       await api('PUT', base, {status: toggleTo});
       notice(toggleTo === 'active' ? 'Endpoint enabled.' : 'Endpoint disabled.');
       await renderWebhook(id);
-    }}, toggleTo === 'active' ? 'Enable' : 'Disable'),
+    })}, toggleTo === 'active' ? 'Enable' : 'Disable'),
     h('button', {type: 'button', class: 'danger', id: 'delete-webhook', onclick: () => {
       confirmDelete.hidden = false;
       document.getElementById('confirm-delete-yes').focus();
@@ -375,7 +397,7 @@ function secretSection(webhook, base) {
   const confirm = h('div', {class: 'confirm', id: 'confirm-rotate', hidden: true},
     h('p', {}, 'Rotate the signing secret? Ringback signs with the new one at once and keeps signing with the old one beside it for 24 hours.'),
     h('div', {class: 'row'},
-      h('button', {type: 'button', id: 'confirm-rotate-yes', onclick: async () => {
+      h('button', {type: 'button', id: 'confirm-rotate-yes', onclick: action(async () => {
         const rotated = await api('POST', `${base}/secret/rotate`, {});
         confirm.hidden = true;
         if (ed25519) {
@@ -387,9 +409,9 @@ function secretSection(webhook, base) {
           reveal.setAttribute('aria-pressed', 'true');
         }
         notice('Secret rotated: the old one keeps signing for 24 hours.');
-      }}, 'Rotate'),
+      })}, 'Rotate'),
       h('button', {type: 'button', class: 'secondary', onclick: () => { confirm.hidden = true; }}, 'Cancel')));
-  const reveal = h('button', {type: 'button', class: 'secondary', id: 'reveal-secret', 'aria-pressed': 'false', onclick: async () => {
+  const reveal = h('button', {type: 'button', class: 'secondary', id: 'reveal-secret', 'aria-pressed': 'false', onclick: action(async () => {
     if (reveal.getAttribute('aria-pressed') === 'true') {
       value.textContent = '••••••••••••••••';
       reveal.textContent = 'Reveal';
@@ -400,7 +422,7 @@ function secretSection(webhook, base) {
     value.textContent = secret.secret;
     reveal.textContent = 'Hide';
     reveal.setAttribute('aria-pressed', 'true');
-  }}, 'Reveal');
+  })}, 'Reveal');
   return h('section', {class: 'card', 'aria-labelledby': 'secret-heading'},
     h('h2', {id: 'secret-heading'}, ed25519 ? 'Signing key (Ed25519 public key)' : 'Signing secret'),
     h('p', {}, value),
@@ -425,7 +447,7 @@ function testSection(webhook, base) {
       const sent = await api('POST', `${base}/test`);
       const deadline = Date.now() + 60000;
       let delivery = null;
-      while (Date.now() < deadline) {
+      while (Date.now() < deadline && result.isConnected) {
         delivery = await api('GET', `${base}/deliveries/${enc(sent.delivery_id)}`);
         if (delivery.attempts.length > 0) break;
         await sleep(400);
@@ -508,15 +530,25 @@ function deliveriesSection(webhook, base) {
   const state = {tokens: [null], index: 0};
   const status = h('select', {id: 'filter-status'}, ['', 'pending', 'succeeded', 'failed'].map((s) => h('option', {value: s}, s || 'any')));
   const type = h('select', {id: 'filter-type'}, h('option', {value: ''}, 'any'));
-  catalog().then((types) => type.append(...types.map((t) => h('option', {value: t.name}, t.name)))).catch(() => {});
+  catalog().then((types) => {
+    const names = types.map((t) => t.name);
+    if (!names.includes('webhook_test')) names.push('webhook_test');
+    type.append(...names.map((name) => h('option', {value: name}, name)));
+  }).catch(() => {});
   const since = h('input', {type: 'datetime-local', id: 'filter-since'});
   const until = h('input', {type: 'datetime-local', id: 'filter-until'});
   const body = h('tbody');
   const message = h('p', {class: 'muted', id: 'deliveries-message'});
-  const newer = h('button', {type: 'button', class: 'secondary', id: 'newer', onclick: () => { state.index -= 1; load(); }}, '← Newer');
-  const older = h('button', {type: 'button', class: 'secondary', id: 'older', onclick: () => { state.index += 1; load(); }}, 'Older →');
+  const newer = h('button', {type: 'button', class: 'secondary', id: 'newer', disabled: true,
+    onclick: () => { state.index -= 1; load(); }}, '← Newer');
+  const older = h('button', {type: 'button', class: 'secondary', id: 'older', disabled: true,
+    onclick: () => { state.index += 1; load(); }}, 'Older →');
+  let loads = 0;
 
   async function load() {
+    const mine = ++loads;
+    newer.disabled = true;
+    older.disabled = true;
     const query = new URLSearchParams({page_size: '20'});
     if (status.value) query.set('status', status.value);
     if (type.value) query.set('event_type', type.value);
@@ -527,6 +559,7 @@ function deliveriesSection(webhook, base) {
     message.textContent = 'Loading…';
     try {
       const page = await api('GET', `${base}/deliveries?${query}`);
+      if (mine !== loads) return;
       state.tokens[state.index + 1] = page.next_page_token;
       body.replaceChildren(...page.result.map((d) => h('tr', {},
         h('td', {'data-label': 'Created'}, h('a', {href: `#/webhooks/${enc(webhook.id)}/deliveries/${enc(d.id)}`, class: 'delivery-link'}, when(d.tm_create))),
@@ -536,10 +569,10 @@ function deliveriesSection(webhook, base) {
         h('td', {'data-label': 'Attempts'}, d.attempt_count),
         h('td', {'data-label': 'Last result'}, d.last_status_code ? `HTTP ${d.last_status_code}` : (d.last_error || '—')))));
       message.textContent = page.result.length ? '' : 'No deliveries match.';
-      newer.disabled = state.index === 0;
+      newer.disabled = state.index <= 0;
       older.disabled = !page.next_page_token;
     } catch (error) {
-      if (error.status !== 401) message.textContent = error.message;
+      if (mine === loads && error.status !== 401) message.textContent = error.message;
     }
   }
   const filters = h('form', {class: 'filters', id: 'delivery-filters', onsubmit: (event) => {
@@ -597,11 +630,13 @@ async function renderDelivery(webhookID, id) {
       await api('POST', `${base}/deliveries/${enc(id)}/retry`);
       retryResult.textContent = 'Retrying now…';
       const deadline = Date.now() + 60000;
-      while (Date.now() < deadline) {
+      // Until the new attempt is recorded (a failed one leaves the delivery pending for its next retry).
+      while (Date.now() < deadline && retry.isConnected) {
         const current = await api('GET', `${base}/deliveries/${enc(id)}`);
-        if (current.attempts.length > delivery.attempts.length && current.status !== 'pending' || current.status === 'succeeded') break;
+        if (current.attempts.length > delivery.attempts.length || current.status === 'succeeded') break;
         await sleep(400);
       }
+      if (!retry.isConnected) return;
       await renderDelivery(webhookID, id);
       notice('Retried.');
     } catch (error) {
@@ -674,8 +709,10 @@ async function renderCatalog() {
  */
 async function signInFromLink() {
   const match = /^#session=([^&]+)/.exec(location.hash);
-  sessionStorage.setItem(storageKey, decodeURIComponent(match ? match[1] : ''));
   history.replaceState(null, '', '#/webhooks');
+  let token = '';
+  try { token = decodeURIComponent(match ? match[1] : ''); } catch (error) { token = ''; }
+  sessionStorage.setItem(storageKey, token);
   try {
     await api('GET', '/v1.0/webhooks?page_size=1');
   } catch (error) {
@@ -689,6 +726,11 @@ async function signInFromLink() {
 
 function start() {
   document.getElementById('sign-out').addEventListener('click', () => signOut('Signed out.'));
+  // The skip link moves focus; it must not change the hash (the router's).
+  document.querySelector('.skip').addEventListener('click', (event) => {
+    event.preventDefault();
+    main().focus();
+  });
   window.addEventListener('hashchange', route);
   route();
 }
