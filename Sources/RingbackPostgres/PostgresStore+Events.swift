@@ -69,6 +69,7 @@ extension PostgresStore {
             let events = try await connection.rows(EventSQL.purgeable(before: cutoff, limit: limit), logger: logger)
                 .map { $0.integer("seq") }
             guard !events.isEmpty else { return PurgeCount() }
+            _ = try await connection.rows(EventSQL.lockDeliveries(events), logger: logger)
             let dependents = try await connection.rows(EventSQL.dependents(events), logger: logger).first
             let deleted = try await connection.rows(EventSQL.delete(events) + " RETURNING seq", logger: logger).count
             return PurgeCount(events: deleted, deliveries: Int(dependents?.integer("deliveries") ?? 0),

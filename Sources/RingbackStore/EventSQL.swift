@@ -132,6 +132,14 @@ package enum EventSQL {
         """
     }
 
+    /// PostgreSQL: locks these events' deliveries before the delete, so a retry or recover that
+    /// committed meanwhile is seen by the delete (under READ COMMITTED its own snapshot would
+    /// miss it, and the cascade would then delete the delivery the retry had just re-queued); one
+    /// that comes later waits for the purge, then finds nothing to retry.
+    package static func lockDeliveries(_ events: [Int64]) -> SQLStatement {
+        "SELECT seq FROM deliveries WHERE event_seq \(in: events) ORDER BY seq FOR UPDATE"
+    }
+
     /// Deletes these events (their deliveries and attempts go with them), unless one got a
     /// pending delivery meanwhile (a manual retry).
     package static func delete(_ events: [Int64]) -> SQLStatement {
