@@ -30,6 +30,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
     ],
     targets: [
+        // Compiles a target's data files (catalog, OpenAPI document, portal page) into it, so the
+        // binary needs nothing beside it.
+        .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["embed-files"]),
+        .executableTarget(name: "embed-files", path: "Plugins/EmbedFilesTool"),
         // The pure domain, imported by every other target and importing none of ours: the domain
         // types (customers, webhooks and their rules, events, deliveries, attempts, outcomes),
         // the catalog, validation, secrets and signing, retry and failure policy, the parsers of
@@ -39,8 +43,9 @@ let package = Package(
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            // The event catalog's schemas and examples, one file per resource type.
-            resources: [.copy("Catalog")]
+            // The event catalog's schemas and examples, one file per resource type, compiled in.
+            exclude: ["Catalog"],
+            plugins: ["EmbedFiles"]
         ),
         // The receiver's library (a product): verifies Standard Webhooks and VoIPBIN signatures,
         // decodes the envelope and typed resources (generated from the catalog by
@@ -128,7 +133,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
-            resources: [.copy("Resources/openapi.json"), .copy("Resources/portal")]
+            exclude: ["Resources"],
+            plugins: ["EmbedFiles"]
         ),
         // The CLI: parses options, composes store, sender, dispatcher and server in one
         // ServiceGroup (serve), or the store and one task (migrate, customers create); simulate

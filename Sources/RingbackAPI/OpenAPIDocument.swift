@@ -4,11 +4,11 @@ import Foundation
 /// (`Resources/openapi.json`). Tests keep it true: its routes equal the router's, it is a valid
 /// OpenAPI document, and what the routes render validates against its schemas.
 public enum OpenAPIDocument {
-    /// The document's bytes, read once from the bundle.
+    /// The document's bytes (the file is compiled in).
     public static let bytes: [UInt8] = {
-        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"),
-              let data = try? Data(contentsOf: url)
-        else { fatalError("Resources/openapi.json is missing from the RingbackAPI bundle") }
-        return Array(data)
+        guard let text = EmbeddedFiles.files["Resources/openapi.json"] else {
+            fatalError("Resources/openapi.json was not embedded in RingbackAPI")
+        }
+        return Array(text.utf8)
     }()
 }

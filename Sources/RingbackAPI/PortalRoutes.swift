@@ -12,19 +12,19 @@ enum Portal {
         let bytes: [UInt8]
     }
 
-    /// Path -> file, read once from `Resources/portal`.
+    /// Route path -> file, from `Resources/portal` (compiled in).
     static let assets: [String: Asset] = {
-        let files: [(path: String, name: String, type: String, contentType: String)] = [
-            ("/portal", "index", "html", "text/html; charset=utf-8"),
-            ("/portal/portal.js", "portal", "js", "text/javascript; charset=utf-8"),
-            ("/portal/portal.css", "portal", "css", "text/css; charset=utf-8"),
+        let files: [(path: String, file: String, contentType: String)] = [
+            ("/portal", "index.html", "text/html; charset=utf-8"),
+            ("/portal/portal.js", "portal.js", "text/javascript; charset=utf-8"),
+            ("/portal/portal.css", "portal.css", "text/css; charset=utf-8"),
         ]
         var assets: [String: Asset] = [:]
         for file in files {
-            guard let url = Bundle.module.url(forResource: file.name, withExtension: file.type, subdirectory: "portal"),
-                  let data = try? Data(contentsOf: url)
-            else { fatalError("Resources/portal/\(file.name).\(file.type) is missing from the RingbackAPI bundle") }
-            assets[file.path] = Asset(contentType: file.contentType, bytes: Array(data))
+            guard let text = EmbeddedFiles.files["Resources/portal/\(file.file)"] else {
+                fatalError("Resources/portal/\(file.file) was not embedded in RingbackAPI")
+            }
+            assets[file.path] = Asset(contentType: file.contentType, bytes: Array(text.utf8))
         }
         return assets
     }()

@@ -51,27 +51,23 @@ public struct EventSchemas: Sendable {
         entries[name]?.validator.validate(data, at: path) ?? []
     }
 
-    /// The catalog shipped with Ringback, read once.
+    /// The catalog shipped with Ringback (its files are compiled in), read once.
     public static let bundled: EventSchemas = {
         do {
-            return try load(from: Bundle.module)
+            return try load(EmbeddedFiles.files)
         } catch {
             preconditionFailure("Ringback's event catalog cannot be read: \(error)")
         }
     }()
 
-    /// The resource files and the shared definitions in `bundle`'s `Catalog` folder.
-    static func load(from bundle: Bundle) throws -> EventSchemas {
-        guard let folder = bundle.url(forResource: "Catalog", withExtension: nil) else {
-            throw CatalogError("no Catalog folder in \(bundle.bundlePath)")
+    /// The resource files and the shared definitions among `files` (path -> text), those in `Catalog/`.
+    static func load(_ files: [String: String]) throws -> EventSchemas {
+        func read(_ path: String) throws -> JSONValue {
+            guard let text = files[path] else { throw CatalogError("no \(path) in the catalog") }
+            return try JSONParser.parse(Array(text.utf8))
         }
-        func read(_ url: URL) throws -> JSONValue { try JSONParser.parse(Array(try Data(contentsOf: url))) }
-        let files = try FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)
-            .filter { $0.pathExtension == "json" }
-            .sorted { $0.lastPathComponent < $1.lastPathComponent }
-        let common = try read(folder.appendingPathComponent("common.json"))
-        return try EventSchemas(resources: try files.filter { $0.lastPathComponent != "common.json" }.map(read),
-                                common: common)
+        let resources = files.keys.filter { $0.hasPrefix("Catalog/") && $0.hasSuffix(".json") && $0 != "Catalog/common.json" }.sorted()
+        return try EventSchemas(resources: try resources.map(read), common: try read("Catalog/common.json"))
     }
 }
 

@@ -230,7 +230,7 @@ extension PostgresConnection {
         do {
             value = try await body(self)
         } catch {
-            try? await send("ROLLBACK", logger: logger)
+            _ = try? await send("ROLLBACK", logger: logger)
             throw error
         }
         try await send("COMMIT", logger: logger)

@@ -40,7 +40,7 @@ extension SQLiteStore {
 
     public func releaseClaims(_ claims: [ClaimedDelivery], owner: String) async throws {
         guard !claims.isEmpty else { return }
-        try await write(durable: false) { db in
+        _ = try await write(durable: false) { db in
             try db.execute(DeliverySQL.releaseLeases(claims, owner: owner))
         }
         wakeups.signal()

@@ -40,6 +40,27 @@ import Testing
         #expect(stderr.contains(bad.named), "\(stderr)")
     }
 
+    /// The catalog, the OpenAPI document and the portal are compiled in: a copy of the binary
+    /// alone in an empty folder serves them all.
+    @Test func aCopiedBinaryNeedsNothingBesideIt() async throws {
+        let folder = try ChildProcess.temporaryFolder()
+        let copy = folder.appendingPathComponent("ringback")
+        try FileManager.default.copyItem(at: ChildProcess.binary, to: copy)
+        let port = try ChildProcess.freePort()
+        let server = try ChildProcess(["serve"], environment: IsolationTests.environment(port: port), directory: folder, binary: copy)
+        defer { server.kill(SIGKILL) }
+        try await waitUntilHealthy(port: port, child: server)
+        let base = "http://127.0.0.1:\(port)"
+        #expect(try await get(base + "/portal").contains("portal.js"))
+        #expect(try await get(base + "/v1.0/openapi.json").contains("\"openapi\""))
+        let types = try await send(base + "/v1.0/webhook-event-types/call_hangup", method: .GET, token: IsolationTests.adminToken, json: nil)
+        #expect(types.0 == 200 && types.1["example"] != nil, "\(types)")
+        // No resource bundle of ours is built at all (a build-path fallback of Bundle.module could
+        // otherwise find one beside the original binary).
+        let built = try FileManager.default.contentsOfDirectory(atPath: ChildProcess.binary.deletingLastPathComponent().path)
+        #expect(built.filter { $0.hasPrefix("ringback_Ringback") && $0.hasSuffix(".resources") } == [])
+    }
+
     @Test func flagsWinOverTheEnvironment() async throws {
         let folder = try ChildProcess.temporaryFolder()
         // A bad environment value is overridden by a good flag, so the flag's value is what is checked.

@@ -25,9 +25,11 @@ final class ChildProcess: @unchecked Sendable {
     private let exited: (stream: AsyncStream<Int32>, continuation: AsyncStream<Int32>.Continuation)
 
     /// Starts `ringback arguments...` in `directory` with extra environment variables; through
-    /// `launcher` (a command that runs the binary it is given, by its full path) when there is one.
-    init(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil, launcher: [String] = []) throws {
-        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "no ringback binary at \(Self.binary.path)")
+    /// `launcher` (a command that runs the binary it is given, by its full path) when there is one;
+    /// `binary` is the ringback to run (the one built beside the tests unless given).
+    init(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil, launcher: [String] = [],
+         binary: URL = ChildProcess.binary) throws {
+        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "no ringback binary at \(binary.path)")
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("RINGBACK_") }
         env.merge(environment) { $1 }
         let (stdout, stderr, written) = (Pipe(), Pipe(), Written())
@@ -41,7 +43,7 @@ final class ChildProcess: @unchecked Sendable {
         }
         let exited = AsyncStream<Int32>.makeStream()
         let continuation = exited.continuation
-        let command = launcher.isEmpty ? [Self.binary.path] + arguments : launcher + [Self.binary.path] + arguments
+        let command = launcher + [binary.path] + arguments
         defer {
             // The child has its own copies; ours would keep the pipes open after it exits.
             try? stdout.fileHandleForWriting.close()
