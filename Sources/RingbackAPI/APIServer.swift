@@ -28,6 +28,12 @@ public struct APIConfiguration: Sendable {
     public var streamBuffer = 1000
     /// How long a stream's buffer may stay full before its reader is cut (`event: overflow`).
     public var streamPatience: Duration = .seconds(10)
+    /// Bytes a stream holds for a slow reader at most (besides `streamBuffer` events): big
+    /// events fill it before the count does.
+    public var streamBufferBytes = 4 << 20
+    /// How long one write to a stream's client may wait, its client reading nothing, before the
+    /// connection is reset (what a client that stopped reading holds is then freed).
+    public var streamWriteTimeout: Duration = .seconds(30)
     /// How long a portal session works (`--portal-session-ttl`).
     public var portalSessionLifetime: Duration = .seconds(3600)
     /// Where customers reach this server (`--public-url`), for portal links; without it, the

@@ -35,7 +35,7 @@ extension API {
                     throw Problem(.serviceUnavailable, "too many open event streams (--max-streams \(configuration.maxStreams))")
                 }
                 let stream = EventStream(store: store, customerID: customerID, filters: filters, start: start,
-                                         lastSent: resumeFrom, configuration: configuration, slot: slot)
+                                         lastSent: resumeFrom, configuration: configuration, slot: slot, channel: context.channel)
                 var headers = HTTPFields()
                 headers[.contentType] = "text/event-stream"
                 headers[.cacheControl] = "no-cache"
@@ -109,12 +109,16 @@ struct EventStream: Sendable {
     let lastSent: String?
     let configuration: APIConfiguration
     let slot: StreamSlots.Slot
+    let channel: any Channel
 
     static let batch = 200
+    static let stalled = Counter(label: "ringback_event_streams_reset_total")
 
     func run(into writer: inout any ResponseBodyWriter) async throws {
         let (chunks, continuation) = AsyncStream.makeStream(of: ByteBuffer.self)
-        let queue = Queue(continuation: continuation, capacity: configuration.streamBuffer)
+        let queue = Queue(continuation: continuation, capacity: configuration.streamBuffer,
+                          maxBytes: configuration.streamBufferBytes)
+        let writing = WriteClock()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 defer {
@@ -124,29 +128,63 @@ struct EventStream: Sendable {
                 // A stopping server ends its streams; their clients resume elsewhere.
                 try? await cancelWhenGracefulShutdown { await self.read(into: queue) }
             }
+            group.addTask { await resetWhenStalled(writing) }
             var hello = ByteBuffer()
             hello.writeString(": ringback event stream\nretry: 1000\n\n")
-            try await writer.write(hello)
+            try await writing.timing { try await writer.write(hello) }
             for await chunk in chunks {
-                try await writer.write(chunk)
-                queue.written()
+                try await writing.timing { try await writer.write(chunk) }
+                queue.written(chunk)
             }
             group.cancelAll()
         }
         try await writer.finish(nil)
     }
 
+    /// Resets the connection when one write has waited `streamWriteTimeout` (the client reads
+    /// nothing): the pending write fails, which ends the stream and frees what it held. A reset,
+    /// not a close, so that the kernel drops the unsent bytes at once too.
+    func resetWhenStalled(_ writing: WriteClock) async {
+        let timeout = configuration.streamWriteTimeout
+        while !Task.isCancelled {
+            try? await Task.sleep(for: min(timeout / 4, .seconds(1)))
+            guard let since = writing.waitingSince, ContinuousClock.now - since >= timeout else { continue }
+            Self.stalled.increment()
+            if let sockets = channel as? SocketOptionProvider {
+                _ = try? await sockets.setSoLinger(linger(l_onoff: 1, l_linger: 0)).get()
+            }
+            channel.close(promise: nil)
+            return
+        }
+    }
+
+    /// Since when the current write has been waiting, if one is.
+    final class WriteClock: Sendable {
+        private let since = Mutex<ContinuousClock.Instant?>(nil)
+
+        var waitingSince: ContinuousClock.Instant? { since.withLock { $0 } }
+
+        func timing(_ write: () async throws -> Void) async throws {
+            since.withLock { $0 = .now }
+            defer { since.withLock { $0 = nil } }
+            try await write()
+        }
+    }
+
     /// What the reader of the store has queued and the writer not yet written: at most
-    /// `capacity` chunks, and one more for the news of an overflow.
+    /// `capacity` chunks and `maxBytes` bytes (always one chunk, however big), and one more for
+    /// the news of an overflow.
     final class Queue: Sendable {
         let continuation: AsyncStream<ByteBuffer>.Continuation
         let capacity: Int
-        private let queued = Mutex(0)
+        let maxBytes: Int
+        private let queued = Mutex((chunks: 0, bytes: 0))
         private let room = Broadcast()
 
-        init(continuation: AsyncStream<ByteBuffer>.Continuation, capacity: Int) {
+        init(continuation: AsyncStream<ByteBuffer>.Continuation, capacity: Int, maxBytes: Int) {
             self.continuation = continuation
             self.capacity = max(1, capacity)
+            self.maxBytes = maxBytes
         }
 
         /// Queues `chunk` once there is room, waiting at most `patience`; false when the writer
@@ -155,9 +193,11 @@ struct EventStream: Sendable {
             let deadline = ContinuousClock.now + patience
             while true {
                 let seen = room.generation
-                let full = queued.withLock { count -> Bool in
-                    guard count < capacity else { return true }
-                    count += 1
+                let full = queued.withLock { queued -> Bool in
+                    guard queued.chunks == 0 || (queued.chunks < capacity && queued.bytes + chunk.readableBytes <= maxBytes)
+                    else { return true }
+                    queued.chunks += 1
+                    queued.bytes += chunk.readableBytes
                     return false
                 }
                 if !full {
@@ -171,11 +211,18 @@ struct EventStream: Sendable {
 
         /// The last chunk, past the capacity: the reader is cut after it.
         func putLast(_ chunk: ByteBuffer) {
+            queued.withLock {
+                $0.chunks += 1
+                $0.bytes += chunk.readableBytes
+            }
             continuation.yield(chunk)
         }
 
-        func written() {
-            queued.withLock { $0 -= 1 }
+        func written(_ chunk: ByteBuffer) {
+            queued.withLock {
+                $0.chunks -= 1
+                $0.bytes -= chunk.readableBytes
+            }
             room.signal()
         }
     }

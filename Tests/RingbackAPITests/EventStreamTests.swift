@@ -194,6 +194,53 @@ import Testing
     }
 }
 
+extension EventStreamTests {
+    /// A client that reads nothing at all is reset once a write has waited `streamWriteTimeout`;
+    /// its buffer is bounded in bytes, not only in events (each 16 KB here, a thousand allowed).
+    @Test func aClientThatReadsNothingIsResetAndItsBufferIsBoundedInBytes() async throws {
+        try await APIHarness.run(configure: {
+            $0.streamBuffer = 1000
+            $0.streamBufferBytes = 256 * 1024
+            $0.streamPatience = .seconds(1)
+            $0.streamWriteTimeout = .seconds(1)
+            $0.maxStreams = 1
+        }) { api in
+            let port = try #require(api.client.port)
+            let customer = try await api.customer()
+            let stuck = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .channelOption(.socketOption(.so_rcvbuf), value: 4096)
+                .channelOption(.autoRead, value: false)
+                .connect(host: "127.0.0.1", port: port).get()
+            defer { stuck.close(promise: nil) }
+            try await stuck.writeAndFlush(ByteBuffer(string:
+                "GET /v1.0/events/stream?accesskey=\(customer.token) HTTP/1.1\r\nHost: x\r\n\r\n")).get()
+            // Its one place is taken while it is open.
+            try await api.eventually("the stream is open") {
+                try await api.call(.get, "/v1.0/events/stream", token: customer.token).status == .serviceUnavailable
+            }
+            // 600 events of 16 KB: more bytes than the buffer and the sockets hold, far fewer events than its count.
+            let padding = String(repeating: "x", count: 16_000)
+            for batch in 0..<12 {
+                let body = (0..<50).map {
+                    #"{"customer_id":"\#(customer.id)","type":"call_hangup","data":{"id":"r\#(batch)-\#($0)","pad":"\#(padding)"}}"#
+                }
+                try #require(try await api.admin(.post, "/v1.0/events", json: #"{"events":[\#(body.joined(separator: ","))]}"#)
+                    .status == .accepted)
+            }
+            // The buffer's bytes ran out: the reader is cut (its place is free again) ...
+            try await api.eventually(timeout: .seconds(30), "the reader was cut by the byte bound") {
+                let next = StreamReader.open(port: port, query: "accesskey=\(customer.token)")
+                defer { next.close() }
+                try await next.wait { $0.status != 0 || $0.ended }
+                return next.state.withLock { $0.status } == 200
+            }
+            // ... and the connection that reads nothing is reset by the server (the client, reading
+            // nothing, learns it from the reset alone; a plain close would wait behind the unread bytes).
+            try await api.eventually(timeout: .seconds(30), "the connection was reset") { !stuck.isActive }
+        }
+    }
+}
+
 /// Keeps every byte a raw connection receives.
 final class Collector: ChannelInboundHandler, Sendable {
     typealias InboundIn = ByteBuffer
