@@ -142,6 +142,19 @@ public struct JSONParser {
 
     private mutating func parseString() throws(Failure) -> String {
         index += 1
+        // Most strings have no escape: taken whole, without copying byte by byte.
+        var end = index
+        while end < bytes.count {
+            let byte = bytes[end]
+            if byte == UInt8(ascii: "\"") {
+                let text = String(validating: bytes[index..<end], as: UTF8.self)
+                index = end + 1
+                guard let text else { throw failure("invalid UTF-8") }
+                return text
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            end += 1
+        }
         var out: [UInt8] = []
         while true {
             guard index < bytes.count else { throw failure("unterminated string") }

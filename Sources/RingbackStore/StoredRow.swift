@@ -13,7 +13,7 @@ package protocol StoredRow {
 
 extension StoredRow {
     package func uuid(_ column: String) -> UUID {
-        UUID(uuidString: text(column))!
+        UUID(text: text(column))!
     }
 
     package var customer: Customer {

@@ -64,13 +64,33 @@ public struct Event: Sendable, Hashable {
     /// The published `data` as the JSON text it is stored as, without parsing: the body's last
     /// member (`NewEvent.body`; nothing before it can contain the marker).
     public var dataJSON: ArraySlice<UInt8> {
-        if body.last == UInt8(ascii: "}"), let marker = body.firstRange(of: Self.dataMarker) {
-            return body[marker.upperBound..<(body.count - 1)]
+        if body.last == UInt8(ascii: "}"), let start = Self.end(of: Self.dataMarker, in: body) {
+            return body[start..<(body.count - 1)]
         }
         return data.serialized()[...]
     }
 
     private static let dataMarker = Array(#","data":"#.utf8)
+
+    /// Where the first `marker` in `bytes` ends. A plain loop: Foundation's generic
+    /// `firstRange(of:)` cost more than the rest of rendering an event.
+    private static func end(of marker: [UInt8], in bytes: [UInt8]) -> Int? {
+        guard let first = marker.first, bytes.count >= marker.count else { return nil }
+        return bytes.withUnsafeBufferPointer { bytes in
+            marker.withUnsafeBufferPointer { marker in
+                var index = 0
+                while index <= bytes.count - marker.count {
+                    if bytes[index] == first {
+                        var matched = 1
+                        while matched < marker.count && bytes[index + matched] == marker[matched] { matched += 1 }
+                        if matched == marker.count { return index + marker.count }
+                    }
+                    index += 1
+                }
+                return nil
+            }
+        }
+    }
 }
 
 /// What publishing one event did.
