@@ -34,8 +34,12 @@ extension API {
                 guard let slot = streams.open(limit: configuration.maxStreams) else {
                     throw Problem(.serviceUnavailable, "too many open event streams (--max-streams \(configuration.maxStreams))")
                 }
+                // Its credential is checked again at every keep-alive: a key revoked, a portal
+                // session expired or a customer deleted ends the stream within one.
+                let authenticator = self.authenticator
                 let stream = EventStream(store: store, customerID: customerID, filters: filters, start: start,
-                                         lastSent: resumeFrom, configuration: configuration, slot: slot, channel: context.channel)
+                                         lastSent: resumeFrom, configuration: configuration, slot: slot, channel: context.channel,
+                                         stillAllowed: { (try? await authenticator.principal(request)) == .customer(customerID) })
                 var headers = HTTPFields()
                 headers[.contentType] = "text/event-stream"
                 headers[.cacheControl] = "no-cache"
@@ -110,6 +114,8 @@ struct EventStream: Sendable {
     let configuration: APIConfiguration
     let slot: StreamSlots.Slot
     let channel: any Channel
+    /// Whether the stream's credential still admits its customer.
+    let stillAllowed: @Sendable () async -> Bool
 
     static let batch = 200
     static let stalled = Counter(label: "ringback_event_streams_reset_total")
@@ -240,7 +246,12 @@ struct EventStream: Sendable {
             chunk.writeString("event: overflow\ndata: {\"last_event_id\":\(last)}\n\n")
             queue.putLast(chunk)
         }
+        var lastCheck = ContinuousClock.now
         while !Task.isCancelled {
+            if ContinuousClock.now - lastCheck >= configuration.streamHeartbeat {
+                guard await stillAllowed() else { return }
+                lastCheck = .now
+            }
             let seen = store.commits.generation
             let batch: StreamBatch
             do {

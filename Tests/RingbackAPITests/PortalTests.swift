@@ -59,6 +59,38 @@ import Testing
         }
     }
 
+    /// A live stream checks its credential again at every keep-alive interval: it ends when its
+    /// portal session expires, or when its access key is revoked.
+    @Test func aStreamEndsWithItsSessionOrItsKey() async throws {
+        let clock = ManualClock(now: SystemClock().now)
+        try await APIHarness.run(configure: {
+            $0.clock = clock
+            $0.portalSessionLifetime = .seconds(600)
+            $0.streamHeartbeat = .milliseconds(100)
+        }) { api in
+            let port = try #require(api.client.port)
+            let customer = try await api.customer()
+            let session = try await api.admin(.post, "/v1.0/customers/\(customer.id)/portal-sessions")
+            let token = String(try session.string("url").split(separator: "=").last!)
+            let key = try await api.admin(.post, "/v1.0/customers/\(customer.id)/accesskeys")
+            let (keyID, keyToken) = (try key.string("id"), try key.string("token"))
+
+            let bySession = StreamReader.open(port: port, query: "", headers: [("Authorization", "Bearer \(token)")])
+            defer { bySession.close() }
+            let byKey = StreamReader.open(port: port, query: "accesskey=\(keyToken)")
+            defer { byKey.close() }
+            for reader in [bySession, byKey] { try await reader.wait { $0.status == 200 && $0.comments >= 2 } }
+
+            clock.advance(by: 600_000)
+            try await bySession.wait { $0.ended }
+            try await byKey.wait { $0.comments >= 4 }
+            #expect(!byKey.state.withLock { $0.ended }, "the access key does not expire")
+
+            #expect(try await api.admin(.delete, "/v1.0/customers/\(customer.id)/accesskeys/\(keyID)").status == .noContent)
+            try await byKey.wait { $0.ended }
+        }
+    }
+
     @Test func thePublicURLIsTheLinksBase() async throws {
         try await APIHarness.run(configure: { $0.publicURL = "https://hooks.example.com:8443" }) { api in
             let customer = try await api.customer()
