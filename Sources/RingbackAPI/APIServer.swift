@@ -34,6 +34,9 @@ public struct APIConfiguration: Sendable {
     /// How long one write to a stream's client may wait, its client reading nothing, before the
     /// connection is reset (what a client that stopped reading holds is then freed).
     public var streamWriteTimeout: Duration = .seconds(30)
+    /// Told each time a stream is cut: "overflow", "credential" or "stalled" (also counted in
+    /// `ringback_event_streams_cut_total{reason}`).
+    public var streamCut: (@Sendable (String) -> Void)?
     /// How long a portal session works (`--portal-session-ttl`).
     public var portalSessionLifetime: Duration = .seconds(3600)
     /// Where customers reach this server (`--public-url`), for portal links; without it, the

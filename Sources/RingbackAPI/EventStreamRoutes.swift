@@ -39,7 +39,13 @@ extension API {
                 let authenticator = self.authenticator
                 let stream = EventStream(store: store, customerID: customerID, filters: filters, start: start,
                                          lastSent: resumeFrom, configuration: configuration, slot: slot, channel: context.channel,
-                                         stillAllowed: { (try? await authenticator.principal(request)) == .customer(customerID) })
+                                         stillAllowed: {
+                                             do { return try await authenticator.principal(request) == .customer(customerID) } catch let problem as Problem {
+                                                 return problem.status != .unauthorized
+                                             } catch {
+                                                 return true  // the database did not answer: no verdict, keep going
+                                             }
+                                         })
                 var headers = HTTPFields()
                 headers[.contentType] = "text/event-stream"
                 headers[.cacheControl] = "no-cache"
@@ -118,19 +124,17 @@ struct EventStream: Sendable {
     let stillAllowed: @Sendable () async -> Bool
 
     static let batch = 200
-    static let stalled = Counter(label: "ringback_event_streams_reset_total")
 
     func run(into writer: inout any ResponseBodyWriter) async throws {
         let (chunks, continuation) = AsyncStream.makeStream(of: ByteBuffer.self)
         let queue = Queue(continuation: continuation, capacity: configuration.streamBuffer,
                           maxBytes: configuration.streamBufferBytes)
         let writing = WriteClock()
+        // Its place under --max-streams is held until its connection is done with, however it ends.
+        defer { slot.close() }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                defer {
-                    slot.close()
-                    continuation.finish()
-                }
+                defer { continuation.finish() }
                 // A stopping server ends its streams; their clients resume elsewhere.
                 try? await cancelWhenGracefulShutdown { await self.read(into: queue) }
             }
@@ -142,9 +146,21 @@ struct EventStream: Sendable {
                 try await writing.timing { try await writer.write(chunk) }
                 queue.written(chunk)
             }
+            // The response's end is a write too: the watchdog still watches it.
+            try await writing.timing { try await writer.finish(nil) }
             group.cancelAll()
         }
-        try await writer.finish(nil)
+    }
+
+    /// Why a stream was cut before its client left.
+    enum Cut: String {
+        case overflow, credential, stalled
+    }
+
+    /// Counts a cut (`ringback_event_streams_cut_total{reason}`) and tells the configuration's observer.
+    func cut(_ reason: Cut) {
+        Counter(label: "ringback_event_streams_cut_total", dimensions: [("reason", reason.rawValue)]).increment()
+        configuration.streamCut?(reason.rawValue)
     }
 
     /// Resets the connection when one write has waited `streamWriteTimeout` (the client reads
@@ -155,7 +171,7 @@ struct EventStream: Sendable {
         while !Task.isCancelled {
             try? await Task.sleep(for: min(timeout / 4, .seconds(1)))
             guard let since = writing.waitingSince, ContinuousClock.now - since >= timeout else { continue }
-            Self.stalled.increment()
+            cut(.stalled)
             if let sockets = channel as? SocketOptionProvider {
                 _ = try? await sockets.setSoLinger(linger(l_onoff: 1, l_linger: 0)).get()
             }
@@ -245,11 +261,15 @@ struct EventStream: Sendable {
             let last = lastQueued.map { "\"" + $0 + "\"" } ?? "null"
             chunk.writeString("event: overflow\ndata: {\"last_event_id\":\(last)}\n\n")
             queue.putLast(chunk)
+            cut(.overflow)
         }
         var lastCheck = ContinuousClock.now
         while !Task.isCancelled {
             if ContinuousClock.now - lastCheck >= configuration.streamHeartbeat {
-                guard await stillAllowed() else { return }
+                guard await stillAllowed() else {
+                    cut(.credential)
+                    return
+                }
                 lastCheck = .now
             }
             let seen = store.commits.generation

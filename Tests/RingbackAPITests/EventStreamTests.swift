@@ -134,11 +134,13 @@ import Testing
     /// A reader that stops reading is cut once its buffer is full, told where it was; nobody
     /// else notices: deliveries and other streams go on.
     @Test func aReaderThatStopsReadingIsCutWithoutSlowingDeliveries() async throws {
+        let cuts = Mutex<[String]>([])
         try await Receiver.run { receiver in
             try await APIHarness.run(allowInsecureURLs: true, engine: .init(), configure: {
                 $0.streamBuffer = 100
                 $0.streamPatience = .seconds(2)
                 $0.maxStreams = 2
+                $0.streamCut = { reason in cuts.withLock { $0.append(reason) } }
             }) { api in
                 let port = try #require(api.client.port)
                 let customer = try await api.customer()
@@ -168,16 +170,17 @@ import Testing
                         .status == .accepted)
                     published += 50
                 }
-                // Its place is given back: with two streams at most, a third opens.
-                try await api.eventually(timeout: .seconds(30), "the stuck stream was cut") {
+                try await api.eventually(timeout: .seconds(30), "the stuck stream was cut") { cuts.withLock { $0 } == ["overflow"] }
+                // Reading at last, it finds every event it was sent, then where to resume.
+                try await stuck.setOption(.autoRead, value: true).get()
+                try await api.eventually(timeout: .seconds(30), "the overflow news") { collected.text.contains("event: overflow") }
+                // Its place is given back once its answer is over: with two streams at most, a third opens.
+                try await api.eventually(timeout: .seconds(30), "the stuck stream's place is free") {
                     let third = StreamReader.open(port: port, query: "accesskey=\(customer.token)")
                     defer { third.close() }
                     try await third.wait { $0.status != 0 || $0.ended }
                     return third.state.withLock { $0.status } == 200
                 }
-                // Reading at last, it finds every event it was sent, then where to resume.
-                try await stuck.setOption(.autoRead, value: true).get()
-                try await api.eventually(timeout: .seconds(30), "the overflow news") { collected.text.contains("event: overflow") }
                 // (As Swift strings, CR LF is one character: the chunked framing's line ends go first.)
                 let text = collected.text.replacingOccurrences(of: "\r\n", with: "\n")
                 let news = try #require(text.range(of: "event: overflow\ndata: {\"last_event_id\":\""))
@@ -198,12 +201,14 @@ extension EventStreamTests {
     /// A client that reads nothing at all is reset once a write has waited `streamWriteTimeout`;
     /// its buffer is bounded in bytes, not only in events (each 16 KB here, a thousand allowed).
     @Test func aClientThatReadsNothingIsResetAndItsBufferIsBoundedInBytes() async throws {
+        let cuts = Mutex<[String]>([])
         try await APIHarness.run(configure: {
             $0.streamBuffer = 1000
             $0.streamBufferBytes = 256 * 1024
             $0.streamPatience = .seconds(1)
-            $0.streamWriteTimeout = .seconds(1)
+            $0.streamWriteTimeout = .seconds(5)
             $0.maxStreams = 1
+            $0.streamCut = { reason in cuts.withLock { $0.append(reason) } }
         }) { api in
             let port = try #require(api.client.port)
             let customer = try await api.customer()
@@ -214,10 +219,6 @@ extension EventStreamTests {
             defer { stuck.close(promise: nil) }
             try await stuck.writeAndFlush(ByteBuffer(string:
                 "GET /v1.0/events/stream?accesskey=\(customer.token) HTTP/1.1\r\nHost: x\r\n\r\n")).get()
-            // Its one place is taken while it is open.
-            try await api.eventually("the stream is open") {
-                try await api.call(.get, "/v1.0/events/stream", token: customer.token).status == .serviceUnavailable
-            }
             // 600 events of 16 KB: more bytes than the buffer and the sockets hold, far fewer events than its count.
             let padding = String(repeating: "x", count: 16_000)
             for batch in 0..<12 {
@@ -227,16 +228,23 @@ extension EventStreamTests {
                 try #require(try await api.admin(.post, "/v1.0/events", json: #"{"events":[\#(body.joined(separator: ","))]}"#)
                     .status == .accepted)
             }
-            // The buffer's bytes ran out: the reader is cut (its place is free again) ...
-            try await api.eventually(timeout: .seconds(30), "the reader was cut by the byte bound") {
+            // The buffer's bytes ran out (its count never could): the reader is cut ...
+            try await api.eventually(timeout: .seconds(30), "the reader was cut by the byte bound") { cuts.withLock { $0 } == ["overflow"] }
+            // ... its place stays taken while its connection holds its buffer ...
+            let refused = StreamReader.open(port: port, query: "accesskey=\(customer.token)")
+            try await refused.wait { $0.status != 0 || $0.ended }
+            #expect(refused.state.withLock { $0.status } == 503)
+            refused.close()
+            // ... until the connection that reads nothing is reset by the server (the client, reading
+            // nothing, learns it from the reset alone; a plain close would wait behind the unread bytes).
+            try await api.eventually(timeout: .seconds(30), "the connection was reset") { !stuck.isActive }
+            #expect(cuts.withLock { $0 } == ["overflow", "stalled"])
+            try await api.eventually("its place is free") {
                 let next = StreamReader.open(port: port, query: "accesskey=\(customer.token)")
                 defer { next.close() }
                 try await next.wait { $0.status != 0 || $0.ended }
                 return next.state.withLock { $0.status } == 200
             }
-            // ... and the connection that reads nothing is reset by the server (the client, reading
-            // nothing, learns it from the reset alone; a plain close would wait behind the unread bytes).
-            try await api.eventually(timeout: .seconds(30), "the connection was reset") { !stuck.isActive }
         }
     }
 }
