@@ -66,10 +66,19 @@ extension PostgresStore {
             guard try await connection.rows(EventSQL.purgeLock, logger: logger).first?.integer("locked") == 1 else {
                 return PurgeCount()
             }
-            let events = try await connection.rows(EventSQL.purgeable(before: cutoff, limit: limit), logger: logger)
+            let candidates = try await connection.rows(EventSQL.purgeable(before: cutoff, limit: limit), logger: logger)
                 .map { $0.integer("seq") }
+            guard !candidates.isEmpty else { return PurgeCount() }
+            var locked: [Int64: Int64] = [:]
+            for row in try await connection.rows(EventSQL.lockDeliveries(candidates), logger: logger) {
+                locked[row.integer("event_seq"), default: 0] += 1
+            }
+            var total: [Int64: Int64] = [:]
+            for row in try await connection.rows(EventSQL.deliveryCounts(candidates), logger: logger) {
+                total[row.integer("event_seq")] = row.integer("n")
+            }
+            let events = candidates.filter { locked[$0, default: 0] == total[$0, default: 0] }
             guard !events.isEmpty else { return PurgeCount() }
-            _ = try await connection.rows(EventSQL.lockDeliveries(events), logger: logger)
             let dependents = try await connection.rows(EventSQL.dependents(events), logger: logger).first
             let deleted = try await connection.rows(EventSQL.delete(events) + " RETURNING seq", logger: logger).count
             return PurgeCount(events: deleted, deliveries: Int(dependents?.integer("deliveries") ?? 0),

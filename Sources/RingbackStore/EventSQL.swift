@@ -123,21 +123,30 @@ package enum EventSQL {
         """
     }
 
-    /// The deliveries and attempts that go with these events.
+    /// The deliveries and attempts that go with these events, of those the delete takes (none pending).
     package static func dependents(_ events: [Int64]) -> SQLStatement {
         """
         SELECT COUNT(*) AS deliveries,
-               (SELECT COUNT(*) FROM attempts a JOIN deliveries p ON p.seq = a.delivery_seq WHERE p.event_seq \(in: events)) AS attempts
+               (SELECT COUNT(*) FROM attempts a JOIN deliveries p ON p.seq = a.delivery_seq WHERE p.event_seq \(in: events)
+                AND NOT EXISTS (SELECT 1 FROM deliveries q WHERE q.event_seq = p.event_seq AND q.status = 'pending')) AS attempts
         FROM deliveries d WHERE d.event_seq \(in: events)
+          AND NOT EXISTS (SELECT 1 FROM deliveries q WHERE q.event_seq = d.event_seq AND q.status = 'pending')
         """
     }
 
-    /// PostgreSQL: locks these events' deliveries before the delete, so a retry or recover that
-    /// committed meanwhile is seen by the delete (under READ COMMITTED its own snapshot would
-    /// miss it, and the cascade would then delete the delivery the retry had just re-queued); one
-    /// that comes later waits for the purge, then finds nothing to retry.
+    /// PostgreSQL: locks these events' deliveries that nobody else holds, without waiting; an
+    /// event is deleted only when all of its deliveries were locked (`deliveryCounts`). A retry or
+    /// recover writing one of them meanwhile (under READ COMMITTED the delete's own snapshot
+    /// would miss it, and the cascade would delete the delivery it re-queued) keeps the event
+    /// for the next round; one that comes later waits for the purge, then finds nothing to retry.
+    /// Never waiting, the purge cannot take part in a deadlock.
     package static func lockDeliveries(_ events: [Int64]) -> SQLStatement {
-        "SELECT seq FROM deliveries WHERE event_seq \(in: events) ORDER BY seq FOR UPDATE"
+        "SELECT event_seq FROM deliveries WHERE event_seq \(in: events) ORDER BY seq FOR UPDATE SKIP LOCKED"
+    }
+
+    /// How many deliveries each of these events has.
+    package static func deliveryCounts(_ events: [Int64]) -> SQLStatement {
+        "SELECT event_seq, COUNT(*) AS n FROM deliveries WHERE event_seq \(in: events) GROUP BY event_seq"
     }
 
     /// Deletes these events (their deliveries and attempts go with them), unless one got a
