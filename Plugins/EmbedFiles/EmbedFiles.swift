@@ -11,10 +11,12 @@ struct EmbedFiles: BuildToolPlugin {
         guard let module = target as? SourceModuleTarget else { return [] }
         let root = module.directoryURL
         var files: [URL] = []
-        let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey])
+        let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey],
+                                                    options: [.skipsHiddenFiles])
         while let url = walker?.nextObject() as? URL {
             let isFile = (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) ?? false
-            if isFile, url.pathExtension != "swift", !url.lastPathComponent.hasPrefix(".") { files.append(url) }
+            let isBackup = url.lastPathComponent.hasSuffix("~") || url.pathExtension == "orig"
+            if isFile, url.pathExtension != "swift", !isBackup { files.append(url) }
         }
         files.sort { $0.path < $1.path }
         let output = context.pluginWorkDirectoryURL.appendingPathComponent("EmbeddedFiles.swift")

@@ -29,6 +29,7 @@ extension UUID {
     /// Parses the 36-character form (either case), as `UUID(uuidString:)` does, without its
     /// `sscanf`: stored ids are read back on every row.
     public init?(text: some StringProtocol) {
+        guard text.utf8.count == 36 else { return nil }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(16)
         var high: UInt8?
