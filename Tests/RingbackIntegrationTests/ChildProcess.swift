@@ -115,27 +115,27 @@ final class ChildProcess: @unchecked Sendable {
     /// again, and two tests must never start servers on the same one.
     private static let handedOut = Mutex<Set<Int>>([])
 
-    /// A loopback port nobody listens on now, never handed out before in this process.
+    /// A loopback port nobody listens on now, never handed out before in this process. Taken
+    /// below the kernel's ephemeral range (32768 and up): the outgoing connections of every
+    /// process here (clients, PostgreSQL, the nodes themselves) take their local ports from that
+    /// range, and one of them could take a port between this check and the child's bind.
     static func freePort() throws -> Int {
-        for _ in 0..<100 {
-            let port = try anyFreePort()
-            if handedOut.withLock({ $0.insert(port).inserted }) { return port }
+        for _ in 0..<500 {
+            let port = Int.random(in: 20_000..<32_768)
+            if isFree(port), handedOut.withLock({ $0.insert(port).inserted }) { return port }
         }
         throw CancellationError()
     }
 
-    private static func anyFreePort() throws -> Int {
+    private static func isFree(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        address.sin_port = UInt16(port).bigEndian
+        return withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
-        try #require(bound)
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
