@@ -198,53 +198,84 @@ import Testing
 }
 
 extension EventStreamTests {
-    /// A client that reads nothing at all is reset once a write has waited `streamWriteTimeout`;
-    /// its buffer is bounded in bytes, not only in events (each 16 KB here, a thousand allowed).
-    @Test func aClientThatReadsNothingIsResetAndItsBufferIsBoundedInBytes() async throws {
+    /// A raw connection that asks for the customer's stream and never reads a byte.
+    static func stuckClient(port: Int, token: String) async throws -> any Channel {
+        let stuck = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(.socketOption(.so_rcvbuf), value: 4096)
+            .channelOption(.autoRead, value: false)
+            .connect(host: "127.0.0.1", port: port).get()
+        try await stuck.writeAndFlush(ByteBuffer(string:
+            "GET /v1.0/events/stream?accesskey=\(token) HTTP/1.1\r\nHost: x\r\n\r\n")).get()
+        return stuck
+    }
+
+    /// Publishes `batches` x 50 events of 16 KB: more than the sockets between a server and a
+    /// client that reads nothing can hold.
+    static func publishBig(_ api: APIHarness, _ customer: TestCustomer, batches: Int) async throws {
+        let padding = String(repeating: "x", count: 16_000)
+        for batch in 0..<batches {
+            let body = (0..<50).map {
+                #"{"customer_id":"\#(customer.id)","type":"call_hangup","data":{"id":"r\#(batch)-\#($0)","pad":"\#(padding)"}}"#
+            }
+            try #require(try await api.admin(.post, "/v1.0/events", json: #"{"events":[\#(body.joined(separator: ","))]}"#)
+                .status == .accepted)
+        }
+    }
+
+    /// Whether a new stream of the customer is let in (200) or refused for `--max-streams` (503).
+    static func newStreamStatus(port: Int, token: String) async throws -> Int {
+        let next = StreamReader.open(port: port, query: "accesskey=\(token)")
+        defer { next.close() }
+        try await next.wait { $0.status != 0 || $0.ended }
+        return next.state.withLock { $0.status }
+    }
+
+    /// The buffer is bounded in bytes, not only in events (each 16 KB here, a thousand allowed),
+    /// and a cut stream keeps its place while its connection holds what was queued.
+    @Test func theBufferIsBoundedInBytesAndACutStreamKeepsItsPlaceUntilItsConnectionEnds() async throws {
         let cuts = Mutex<[String]>([])
         try await APIHarness.run(configure: {
             $0.streamBuffer = 1000
             $0.streamBufferBytes = 256 * 1024
             $0.streamPatience = .seconds(1)
-            $0.streamWriteTimeout = .seconds(5)
+            $0.streamWriteTimeout = .seconds(600)
             $0.maxStreams = 1
             $0.streamCut = { reason in cuts.withLock { $0.append(reason) } }
         }) { api in
             let port = try #require(api.client.port)
             let customer = try await api.customer()
-            let stuck = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .channelOption(.socketOption(.so_rcvbuf), value: 4096)
-                .channelOption(.autoRead, value: false)
-                .connect(host: "127.0.0.1", port: port).get()
-            defer { stuck.close(promise: nil) }
-            try await stuck.writeAndFlush(ByteBuffer(string:
-                "GET /v1.0/events/stream?accesskey=\(customer.token) HTTP/1.1\r\nHost: x\r\n\r\n")).get()
-            // 600 events of 16 KB: more bytes than the buffer and the sockets hold, far fewer events than its count.
-            let padding = String(repeating: "x", count: 16_000)
-            for batch in 0..<12 {
-                let body = (0..<50).map {
-                    #"{"customer_id":"\#(customer.id)","type":"call_hangup","data":{"id":"r\#(batch)-\#($0)","pad":"\#(padding)"}}"#
-                }
-                try #require(try await api.admin(.post, "/v1.0/events", json: #"{"events":[\#(body.joined(separator: ","))]}"#)
-                    .status == .accepted)
-            }
+            let stuck = try await Self.stuckClient(port: port, token: customer.token)
+            try await Self.publishBig(api, customer, batches: 12)
             // The buffer's bytes ran out (its count never could): the reader is cut ...
             try await api.eventually(timeout: .seconds(30), "the reader was cut by the byte bound") { cuts.withLock { $0 } == ["overflow"] }
-            // ... its place stays taken while its connection holds its buffer ...
-            let refused = StreamReader.open(port: port, query: "accesskey=\(customer.token)")
-            try await refused.wait { $0.status != 0 || $0.ended }
-            #expect(refused.state.withLock { $0.status } == 503)
-            refused.close()
-            // ... until the connection that reads nothing is reset by the server (the client, reading
-            // nothing, learns it from the reset alone; a plain close would wait behind the unread bytes).
+            // ... but its place stays taken while its connection holds what was queued ...
+            #expect(try await Self.newStreamStatus(port: port, token: customer.token) == 503)
+            // ... until the connection ends.
+            try await stuck.close()
+            try await api.eventually("its place is free") { try await Self.newStreamStatus(port: port, token: customer.token) == 200 }
+        }
+    }
+
+    /// A client that reads nothing at all is reset once a write has waited `streamWriteTimeout`,
+    /// and its place is free again.
+    @Test func aClientThatReadsNothingIsReset() async throws {
+        let cuts = Mutex<[String]>([])
+        try await APIHarness.run(configure: {
+            $0.streamPatience = .seconds(600)
+            $0.streamWriteTimeout = .seconds(1)
+            $0.maxStreams = 1
+            $0.streamCut = { reason in cuts.withLock { $0.append(reason) } }
+        }) { api in
+            let port = try #require(api.client.port)
+            let customer = try await api.customer()
+            let stuck = try await Self.stuckClient(port: port, token: customer.token)
+            defer { stuck.close(promise: nil) }
+            try await Self.publishBig(api, customer, batches: 12)
+            // Reset by the server: the client, reading nothing, learns it from the reset alone (a
+            // plain close would wait behind the unread bytes).
             try await api.eventually(timeout: .seconds(30), "the connection was reset") { !stuck.isActive }
-            #expect(cuts.withLock { $0 } == ["overflow", "stalled"])
-            try await api.eventually("its place is free") {
-                let next = StreamReader.open(port: port, query: "accesskey=\(customer.token)")
-                defer { next.close() }
-                try await next.wait { $0.status != 0 || $0.ended }
-                return next.state.withLock { $0.status } == 200
-            }
+            #expect(cuts.withLock { $0 } == ["stalled"])
+            try await api.eventually("its place is free") { try await Self.newStreamStatus(port: port, token: customer.token) == 200 }
         }
     }
 }
