@@ -198,27 +198,38 @@ import Testing
 }
 
 extension EventStreamTests {
-    /// A raw connection that asks for the customer's stream and never reads a byte.
-    static func stuckClient(port: Int, token: String) async throws -> any Channel {
-        let stuck = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .channelOption(.socketOption(.so_rcvbuf), value: 4096)
-            .channelOption(.autoRead, value: false)
-            .connect(host: "127.0.0.1", port: port).get()
-        try await stuck.writeAndFlush(ByteBuffer(string:
-            "GET /v1.0/events/stream?accesskey=\(token) HTTP/1.1\r\nHost: x\r\n\r\n")).get()
-        return stuck
-    }
-
-    /// Publishes `batches` x 50 events of 16 KB: more than the sockets between a server and a
-    /// client that reads nothing can hold.
-    static func publishBig(_ api: APIHarness, _ customer: TestCustomer, batches: Int) async throws {
-        let padding = String(repeating: "x", count: 16_000)
-        for batch in 0..<batches {
-            let body = (0..<50).map {
-                #"{"customer_id":"\#(customer.id)","type":"call_hangup","data":{"id":"r\#(batch)-\#($0)","pad":"\#(padding)"}}"#
+    /// Runs `body` with one stream place, a client of it that reads nothing (a raw connection:
+    /// it asks for the stream and never reads a byte), and 600 events of 16 KB published to it:
+    /// more than the sockets between them can hold. `cuts` are the stream's cuts, as they happen.
+    static func withStuckStream(
+        _ configure: @escaping (inout APIConfiguration) -> Void,
+        _ body: @Sendable (_ api: APIHarness, _ port: Int, _ customer: TestCustomer, _ stuck: any Channel,
+                           _ cuts: @Sendable () -> [String]) async throws -> Void
+    ) async throws {
+        let cuts = Mutex<[String]>([])
+        try await APIHarness.run(configure: {
+            $0.maxStreams = 1
+            $0.streamCut = { reason in cuts.withLock { $0.append(reason) } }
+            configure(&$0)
+        }) { api in
+            let port = try #require(api.client.port)
+            let customer = try await api.customer()
+            let stuck = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .channelOption(.socketOption(.so_rcvbuf), value: 4096)
+                .channelOption(.autoRead, value: false)
+                .connect(host: "127.0.0.1", port: port).get()
+            defer { stuck.close(promise: nil) }
+            try await stuck.writeAndFlush(ByteBuffer(string:
+                "GET /v1.0/events/stream?accesskey=\(customer.token) HTTP/1.1\r\nHost: x\r\n\r\n")).get()
+            let padding = String(repeating: "x", count: 16_000)
+            for batch in 0..<12 {
+                let events = (0..<50).map {
+                    #"{"customer_id":"\#(customer.id)","type":"call_hangup","data":{"id":"r\#(batch)-\#($0)","pad":"\#(padding)"}}"#
+                }
+                try #require(try await api.admin(.post, "/v1.0/events", json: #"{"events":[\#(events.joined(separator: ","))]}"#)
+                    .status == .accepted)
             }
-            try #require(try await api.admin(.post, "/v1.0/events", json: #"{"events":[\#(body.joined(separator: ","))]}"#)
-                .status == .accepted)
+            try await body(api, port, customer, stuck, { cuts.withLock { $0 } })
         }
     }
 
@@ -233,21 +244,14 @@ extension EventStreamTests {
     /// The buffer is bounded in bytes, not only in events (each 16 KB here, a thousand allowed),
     /// and a cut stream keeps its place while its connection holds what was queued.
     @Test func theBufferIsBoundedInBytesAndACutStreamKeepsItsPlaceUntilItsConnectionEnds() async throws {
-        let cuts = Mutex<[String]>([])
-        try await APIHarness.run(configure: {
+        try await Self.withStuckStream({
             $0.streamBuffer = 1000
             $0.streamBufferBytes = 256 * 1024
             $0.streamPatience = .seconds(1)
             $0.streamWriteTimeout = .seconds(600)
-            $0.maxStreams = 1
-            $0.streamCut = { reason in cuts.withLock { $0.append(reason) } }
-        }) { api in
-            let port = try #require(api.client.port)
-            let customer = try await api.customer()
-            let stuck = try await Self.stuckClient(port: port, token: customer.token)
-            try await Self.publishBig(api, customer, batches: 12)
+        }) { api, port, customer, stuck, cuts in
             // The buffer's bytes ran out (its count never could): the reader is cut ...
-            try await api.eventually(timeout: .seconds(30), "the reader was cut by the byte bound") { cuts.withLock { $0 } == ["overflow"] }
+            try await api.eventually(timeout: .seconds(30), "the reader was cut by the byte bound") { cuts() == ["overflow"] }
             // ... but its place stays taken while its connection holds what was queued ...
             #expect(try await Self.newStreamStatus(port: port, token: customer.token) == 503)
             // ... until the connection ends.
@@ -259,22 +263,14 @@ extension EventStreamTests {
     /// A client that reads nothing at all is reset once a write has waited `streamWriteTimeout`,
     /// and its place is free again.
     @Test func aClientThatReadsNothingIsReset() async throws {
-        let cuts = Mutex<[String]>([])
-        try await APIHarness.run(configure: {
+        try await Self.withStuckStream({
             $0.streamPatience = .seconds(600)
             $0.streamWriteTimeout = .seconds(1)
-            $0.maxStreams = 1
-            $0.streamCut = { reason in cuts.withLock { $0.append(reason) } }
-        }) { api in
-            let port = try #require(api.client.port)
-            let customer = try await api.customer()
-            let stuck = try await Self.stuckClient(port: port, token: customer.token)
-            defer { stuck.close(promise: nil) }
-            try await Self.publishBig(api, customer, batches: 12)
+        }) { api, port, customer, stuck, cuts in
             // Reset by the server: the client, reading nothing, learns it from the reset alone (a
             // plain close would wait behind the unread bytes).
             try await api.eventually(timeout: .seconds(30), "the connection was reset") { !stuck.isActive }
-            #expect(cuts.withLock { $0 } == ["stalled"])
+            #expect(cuts() == ["stalled"])
             try await api.eventually("its place is free") { try await Self.newStreamStatus(port: port, token: customer.token) == 200 }
         }
     }
