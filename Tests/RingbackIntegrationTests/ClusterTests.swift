@@ -26,18 +26,11 @@ import Testing
         let database = try await TestDatabase.postgresURL()
         try await Receiver.run { receiver in
             receiver.respond("/hook") { _, _ in .delayed(.milliseconds(30), 200) }
-            let ports = try (0..<3).map { _ in try ChildProcess.freePort() }
             // Three nodes start together: the advisory lock serialises their migrations. Attempts
             // get 2 s: on two busy cores a 1 s timeout can end an attempt the receiver already
             // saw, and its retry would look like a repeat within a lease.
-            let nodes = try ports.map { port in
-                try ChildProcess(["serve"], environment: Self.environment(database: database, port: port)
-                    .merging(["RINGBACK_DELIVERY_TIMEOUT": "2s"]) { $1 },
-                                 directory: try ChildProcess.temporaryFolder())
-            }
+            let (nodes, _, bases) = try await Self.startNodes(3, database: database, extra: ["RINGBACK_DELIVERY_TIMEOUT": "2s"])
             defer { nodes.forEach { $0.kill(SIGKILL) } }
-            for (port, node) in zip(ports, nodes) { try await waitUntilHealthy(port: port, child: node) }
-            let bases = ports.map { "http://127.0.0.1:\($0)" }
 
             let customer = try await post(bases[0] + "/v1.0/customers", token: Self.adminToken, json: #"{"name":"cluster"}"#)
             let customerID = try #require(customer["id"]?.stringValue)
@@ -201,6 +194,24 @@ import Testing
     }
 
     /// A node with a short lease and one attempt at a time per webhook.
+    /// `count` nodes on `database` (with `extra` environment), each healthy, with their ports and
+    /// base URLs; killed again when one does not come up. The caller kills them at its end.
+    static func startNodes(_ count: Int, database: String, extra: [String: String] = [:]) async throws
+        -> (nodes: [ChildProcess], ports: [Int], bases: [String]) {
+        let ports = try (0..<count).map { _ in try ChildProcess.freePort() }
+        let nodes = try ports.map { port in
+            try ChildProcess(["serve"], environment: environment(database: database, port: port).merging(extra) { $1 },
+                             directory: try ChildProcess.temporaryFolder())
+        }
+        do {
+            for (port, node) in zip(ports, nodes) { try await waitUntilHealthy(port: port, child: node) }
+        } catch {
+            nodes.forEach { $0.kill(SIGKILL) }
+            throw error
+        }
+        return (nodes, ports, ports.map { "http://127.0.0.1:\($0)" })
+    }
+
     static func fencedNode(database: String, port: Int) throws -> ChildProcess {
         var environment = environment(database: database, port: port)
         environment["RINGBACK_DELIVERY_LEASE"] = "1500ms"

@@ -8,14 +8,8 @@ import Testing
     @Test func twoNodesTogetherStayUnderTheLimit() async throws {
         let database = try await TestDatabase.postgresURL()
         try await Receiver.run { receiver in
-            let ports = try (0..<2).map { _ in try ChildProcess.freePort() }
-            let nodes = try ports.map { port in
-                try ChildProcess(["serve"], environment: ClusterTests.environment(database: database, port: port),
-                                 directory: try ChildProcess.temporaryFolder())
-            }
+            let (nodes, _, bases) = try await ClusterTests.startNodes(2, database: database)
             defer { nodes.forEach { $0.kill(SIGKILL) } }
-            for (port, node) in zip(ports, nodes) { try await waitUntilHealthy(port: port, child: node) }
-            let bases = ports.map { "http://127.0.0.1:\($0)" }
             let customer = try await createCustomer(bases[0], token: ClusterTests.adminToken, name: "paced")
             let (status, webhook) = try await send(bases[1] + "/v1.0/webhooks", token: customer.key,
                                                    json: #"{"url":"\#(receiver.url("/paced"))","event_types":["*"],"rate_limit":20}"#)
