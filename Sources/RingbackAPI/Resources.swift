@@ -315,14 +315,6 @@ struct StatsResource: Encodable, Sendable {
     struct Durations: Encodable, Sendable {
         let p50: Int64?
         let p99: Int64?
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(p50, forKey: .p50)
-            try container.encode(p99, forKey: .p99)
-        }
-
-        enum CodingKeys: String, CodingKey { case p50, p99 }
     }
 
     struct Bucket: Encodable, Sendable {
@@ -350,21 +342,5 @@ struct StatsResource: Encodable, Sendable {
         successRate = stats.successRate
         durationMs = Durations(p50: stats.p50, p99: stats.p99)
         buckets = stats.buckets.map { Bucket(start: Time($0.start), attempts: $0.attempts, succeeded: $0.succeeded, failed: $0.failed) }
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(since, forKey: .since)
-        try container.encode(until, forKey: .until)
-        try container.encode(attempts, forKey: .attempts)
-        try container.encode(succeeded, forKey: .succeeded)
-        try container.encode(failed, forKey: .failed)
-        try container.encode(successRate, forKey: .successRate)
-        try container.encode(durationMs, forKey: .durationMs)
-        try container.encode(buckets, forKey: .buckets)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case since, until, attempts, succeeded, failed, successRate, durationMs, buckets
     }
 }
