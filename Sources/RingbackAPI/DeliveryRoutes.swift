@@ -8,16 +8,12 @@ extension API {
         [
             Endpoint(.get, "/v1.0/webhooks/:id/stats", .customer) { request, context in
                 let now = configuration.clock.now
-                var since = now - 86_400_000
-                if let text = try request.query("since") {
-                    guard let parsed = Timestamp.parse(text) else {
-                        throw Problem.badRequest(field: "since", "must be an RFC 3339 time, e.g. 2026-12-01T09:00:00Z")
-                    }
-                    guard parsed < now, parsed >= now - 31 * 86_400_000 else {
-                        throw Problem.badRequest(field: "since", "must be within the last 31 days")
-                    }
-                    since = parsed
+                var errors: [FieldError] = []
+                let since = try request.timeQuery("since", errors: &errors) ?? now - 86_400_000
+                if errors.isEmpty, since >= now || since < now - 31 * 86_400_000 {
+                    errors.append(FieldError(field: "since", message: "must be within the last 31 days"))
                 }
+                guard errors.isEmpty else { throw Problem.badRequest(ValidationFailure(errors)) }
                 let stats = try await store.webhookStats(customerID: try context.customerID, webhookID: try context.parameters.uuid("id"),
                                                          since: since, until: now)
                 return try JSONResponse.make(.ok, StatsResource(stats))
@@ -81,14 +77,8 @@ extension API {
                 errors.append(FieldError(field: "event_type", message: "must be an event type name, e.g. call_hangup"))
             }
         }
-        for field in ["since", "until"] {
-            guard let text = try request.query(field), !text.isEmpty else { continue }
-            guard let millis = Timestamp.parse(text) else {
-                errors.append(FieldError(field: field, message: "must be an RFC 3339 time, e.g. 2026-12-01T09:00:00Z"))
-                continue
-            }
-            if field == "since" { filter.since = millis } else { filter.until = millis }
-        }
+        filter.since = try request.timeQuery("since", errors: &errors)
+        filter.until = try request.timeQuery("until", errors: &errors)
         if let since = filter.since, let until = filter.until, until <= since {
             errors.append(FieldError(field: "until", message: "must be after since"))
         }

@@ -27,6 +27,17 @@ extension Request {
         return value
     }
 
+    /// A query parameter holding an RFC 3339 time, or nil when absent or empty; a field error in
+    /// `errors` when it is not a time.
+    func timeQuery(_ name: String, errors: inout [FieldError]) throws -> Millis? {
+        guard let text = try query(name), !text.isEmpty else { return nil }
+        guard let millis = Timestamp.parse(text) else {
+            errors.append(FieldError(field: name, message: "must be an RFC 3339 time, e.g. 2026-12-01T09:00:00Z"))
+            return nil
+        }
+        return millis
+    }
+
     /// A query parameter naming an id, or nil when absent or empty; 400 when longer than any id.
     func idQuery(_ name: String) throws -> String? {
         guard let value = try query(name), !value.isEmpty else { return nil }
