@@ -43,6 +43,18 @@ struct Authenticator: Sendable {
         guard let customerID = try await store.customerID(forKeyHash: hash, now: clock.now) else { throw Problem.unauthorized }
         return .customer(customerID)
     }
+
+    /// Whether the request's credential still names `principal`: false only on a definite
+    /// refusal (revoked, expired, deleted); a database that does not answer gives no verdict.
+    func stillAdmits(_ request: Request, as principal: Principal) async -> Bool {
+        do {
+            return try await self.principal(request) == principal
+        } catch let problem as Problem {
+            return problem.status != .unauthorized
+        } catch {
+            return true
+        }
+    }
 }
 
 /// Authenticates every request of a route group for its access: 401 without valid credentials,

@@ -39,13 +39,7 @@ extension API {
                 let authenticator = self.authenticator
                 let stream = EventStream(store: store, customerID: customerID, filters: filters, start: start,
                                          lastSent: resumeFrom, configuration: configuration, slot: slot, channel: context.channel,
-                                         stillAllowed: {
-                                             do { return try await authenticator.principal(request) == .customer(customerID) } catch let problem as Problem {
-                                                 return problem.status != .unauthorized
-                                             } catch {
-                                                 return true  // the database did not answer: no verdict, keep going
-                                             }
-                                         })
+                                         stillAllowed: { await authenticator.stillAdmits(request, as: .customer(customerID)) })
                 var headers = HTTPFields()
                 headers[.contentType] = "text/event-stream"
                 headers[.cacheControl] = "no-cache"
@@ -153,13 +147,17 @@ struct EventStream: Sendable {
     }
 
     /// Why a stream was cut before its client left.
-    enum Cut: String {
+    enum Cut: String, CaseIterable {
         case overflow, credential, stalled
     }
 
+    static let cuts = Dictionary(uniqueKeysWithValues: Cut.allCases.map {
+        ($0, Counter(label: "ringback_event_streams_cut_total", dimensions: [("reason", $0.rawValue)]))
+    })
+
     /// Counts a cut (`ringback_event_streams_cut_total{reason}`) and tells the configuration's observer.
     func cut(_ reason: Cut) {
-        Counter(label: "ringback_event_streams_cut_total", dimensions: [("reason", reason.rawValue)]).increment()
+        Self.cuts[reason]?.increment()
         configuration.streamCut?(reason.rawValue)
     }
 

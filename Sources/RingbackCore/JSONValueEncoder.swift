@@ -147,20 +147,24 @@ struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     }
 
     // Absent optionals are shown as null, not left out.
+    private func setNumber(_ key: Key, _ value: (some CustomStringConvertible)?) {
+        set(key, value.map { .number($0.description) } ?? .null)
+    }
+
     mutating func encodeIfPresent(_ value: Bool?, forKey key: Key) throws { set(key, value.map(JSONValue.bool) ?? .null) }
     mutating func encodeIfPresent(_ value: String?, forKey key: Key) throws { set(key, value.map(JSONValue.string) ?? .null) }
-    mutating func encodeIfPresent(_ value: Int?, forKey key: Key) throws { set(key, value.map { .number(String($0)) } ?? .null) }
-    mutating func encodeIfPresent(_ value: Int64?, forKey key: Key) throws { set(key, value.map { .number(String($0)) } ?? .null) }
-    mutating func encodeIfPresent(_ value: Double?, forKey key: Key) throws { set(key, value.map { .number(String($0)) } ?? .null) }
-    mutating func encodeIfPresent(_ value: Float?, forKey key: Key) throws { set(key, value.map { .number(String($0)) } ?? .null) }
-    mutating func encodeIfPresent(_ value: Int8?, forKey key: Key) throws { set(key, value.map { .number(String($0)) } ?? .null) }
-    mutating func encodeIfPresent(_ value: Int16?, forKey key: Key) throws { set(key, value.map { .number(String($0)) } ?? .null) }
-    mutating func encodeIfPresent(_ value: Int32?, forKey key: Key) throws { set(key, value.map { .number(String($0)) } ?? .null) }
-    mutating func encodeIfPresent(_ value: UInt?, forKey key: Key) throws { set(key, value.map { .number(String($0)) } ?? .null) }
-    mutating func encodeIfPresent(_ value: UInt8?, forKey key: Key) throws { set(key, value.map { .number(String($0)) } ?? .null) }
-    mutating func encodeIfPresent(_ value: UInt16?, forKey key: Key) throws { set(key, value.map { .number(String($0)) } ?? .null) }
-    mutating func encodeIfPresent(_ value: UInt32?, forKey key: Key) throws { set(key, value.map { .number(String($0)) } ?? .null) }
-    mutating func encodeIfPresent(_ value: UInt64?, forKey key: Key) throws { set(key, value.map { .number(String($0)) } ?? .null) }
+    mutating func encodeIfPresent(_ value: Int?, forKey key: Key) throws { setNumber(key, value) }
+    mutating func encodeIfPresent(_ value: Int64?, forKey key: Key) throws { setNumber(key, value) }
+    mutating func encodeIfPresent(_ value: Double?, forKey key: Key) throws { setNumber(key, value) }
+    mutating func encodeIfPresent(_ value: Float?, forKey key: Key) throws { setNumber(key, value) }
+    mutating func encodeIfPresent(_ value: Int8?, forKey key: Key) throws { setNumber(key, value) }
+    mutating func encodeIfPresent(_ value: Int16?, forKey key: Key) throws { setNumber(key, value) }
+    mutating func encodeIfPresent(_ value: Int32?, forKey key: Key) throws { setNumber(key, value) }
+    mutating func encodeIfPresent(_ value: UInt?, forKey key: Key) throws { setNumber(key, value) }
+    mutating func encodeIfPresent(_ value: UInt8?, forKey key: Key) throws { setNumber(key, value) }
+    mutating func encodeIfPresent(_ value: UInt16?, forKey key: Key) throws { setNumber(key, value) }
+    mutating func encodeIfPresent(_ value: UInt32?, forKey key: Key) throws { setNumber(key, value) }
+    mutating func encodeIfPresent(_ value: UInt64?, forKey key: Key) throws { setNumber(key, value) }
     mutating func encodeIfPresent<T: Encodable>(_ value: T?, forKey key: Key) throws {
         set(key, try value.map { try ValueEncoder.value($0, at: codingPath + [key]) } ?? .null)
     }
